@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 required):
+#   make demo   - create .venv, install, build everything on the bundled default, print a summary
+#   make test   - create .venv, install, lint, run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# Dagster reads dagster.yaml from DAGSTER_HOME; all its state goes to .dagster/.
+export DAGSTER_HOME := $(CURDIR)
+# dg warns when the project's .venv is not the active one; these targets always use it.
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: demo test lint dev check-defs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 is required, found " + sys.version.split()[0]) if sys.version_info[:2] != (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m pipeline demo
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint sql --dialect duckdb --nocolor
+
+# The Dagster UI and daemon (schedules, sensors, backfills) on http://localhost:3000.
+dev: $(STAMP)
+	$(BIN)/dg dev
+
+check-defs: $(STAMP)
+	$(BIN)/dg check defs
+
+clean:
+	rm -rf .dagster data/marts/_work data/marts/coverage.duckdb

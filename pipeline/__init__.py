@@ -1,0 +1,1 @@
+"""Coverage pipeline: social and health insurance coverage marts for Vietnam."""

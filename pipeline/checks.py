@@ -1,0 +1,50 @@
+"""SQL checks as Dagster asset-check results, and small metadata helpers shared by assets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipeline.warehouse import read_sql, run_sql
+
+PREVIEW_ROWS = 10
+
+
+def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
+    """A small markdown preview for the Dagster UI (callers never pass personal data)."""
+    shown = frame.head(limit)
+    header = "| " + " | ".join(shown.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in shown.columns) + " |"
+    body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in shown.iter_rows()]
+    more = [f"\n… and {frame.height - limit} more rows"] if frame.height > limit else []
+    return "\n".join([header, rule, *body, *more])
+
+
+def sql_check_description(relative_path: str) -> str:
+    """The header comment of a check file: what it catches."""
+    lines = []
+    for line in read_sql(relative_path).splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    return " ".join(lines).removeprefix("Catches:").strip()
+
+
+def run_sql_check(
+    connection: duckdb.DuckDBPyConnection,
+    relative_path: str,
+    params: Mapping[str, object] | None = None,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+) -> dg.AssetCheckResult:
+    """Run ``sql/<relative_path>``; it passes when it returns no rows. The offending rows are shown."""
+    offending = run_sql(connection, relative_path, params).pl()
+    metadata: dict[str, object] = {
+        "offending_rows": offending.height,
+        "sql": dg.MetadataValue.path(relative_path),
+    }
+    if offending.height:
+        metadata["sample"] = dg.MetadataValue.md(markdown_table(offending))
+    return dg.AssetCheckResult(passed=offending.height == 0, severity=severity, metadata=metadata)

@@ -1,0 +1,68 @@
+"""The command line (marts contract): ``demo``, ``run``.
+
+Kept thin: it parses arguments, calls the runner, and prints what happened. Heavy imports (Dagster)
+happen inside the commands so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipeline.settings import DataPaths
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Coverage pipeline: social and health insurance coverage marts for Vietnam. "
+        "The data dir is $PIPELINE_DATA_DIR (default data/).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("demo", help="build everything on the bundled default and print a summary")
+
+    run = commands.add_parser("run", help="materialise through Dagster and publish the marts")
+    scope = run.add_mutually_exclusive_group()
+    scope.add_argument("--all", action="store_true", help="every asset (the default)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths = DataPaths.from_env()
+    if args.command == "run":
+        return command_run(paths)
+    if args.command == "demo":
+        return command_demo(paths)
+    raise AssertionError(args.command)
+
+
+def command_run(paths: DataPaths) -> int:
+    from pipeline.runner import materialize
+
+    print(f"Data dir: {paths.root}", flush=True)
+    report = materialize()
+    if not report.success:
+        print(
+            f"\nRun {report.run_id} FAILED after {report.seconds:.1f} s; published marts left unchanged.",
+            file=sys.stderr,
+        )
+        for failure in report.failures or ["see the run's logs in the Dagster UI"]:
+            print(f"  - {failure}", file=sys.stderr)
+        return 1
+    print(
+        f"\nRun {report.run_id} succeeded in {report.seconds:.1f} s: "
+        f"{len(report.materialized)} assets materialised."
+    )
+    print(f"Published: {paths.warehouse}")
+    return 0
+
+
+def command_demo(paths: DataPaths) -> int:
+    status = command_run(paths)
+    if status == 0:
+        from pipeline.summary import print_summary
+
+        print_summary(paths)
+    return status

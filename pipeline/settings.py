@@ -1,0 +1,64 @@
+"""Where things live, and the few constants every layer agrees on.
+
+Paths are resolved when asked for (never at import time), so a test or a CLI call can point
+``PIPELINE_DATA_DIR`` somewhere else before anything runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = PROJECT_ROOT / "sql"
+DATA_DIR_ENV = "PIPELINE_DATA_DIR"
+
+# The pre-reform unit list (63/696/10,035) is the state just before 1 July 2025. We apply it back to
+# this date, the earliest the project supports: earlier intra-vintage mergers (2019-2024) are not
+# modelled, so history before 2025 is read on the last pre-reform map.
+PRE_REFORM_VINTAGE = date(2000, 1, 1)
+REFORM_VINTAGE = date(2025, 7, 1)  # Resolution 202/2025/QH15, in force from 1 July 2025
+
+LEVELS = ("nation", "province", "district", "commune")
+CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
+NATION_CODE = "VN"
+NATION_NAME = "Việt Nam"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """The data dir's layout (raw contract and marts contract)."""
+
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> DataPaths:
+        return cls(Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").resolve())
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def raw_reference(self) -> Path:
+        return self.raw / "reference"
+
+    @property
+    def marts(self) -> Path:
+        return self.root / "marts"
+
+    @property
+    def warehouse(self) -> Path:
+        """The published warehouse analysts open read-only (marts contract)."""
+        return self.marts / "coverage.duckdb"
+
+    @property
+    def work_dir(self) -> Path:
+        """Private build area: the working database every asset writes to, never read by analysts."""
+        return self.marts / "_work"
+
+    @property
+    def work_db(self) -> Path:
+        return self.work_dir / "pipeline.duckdb"

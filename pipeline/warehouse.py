@@ -1,0 +1,165 @@
+"""The DuckDB side: running SQL files, loading tables, and publishing the warehouse atomically.
+
+Two databases, one writer:
+- the *working* database (``<data dir>/marts/_work/pipeline.duckdb``) is where every asset writes:
+  staging, intermediate and the tables to publish. Only the pipeline opens it.
+- the *published* warehouse (``<data dir>/marts/coverage.duckdb``) is what analysts open read-only.
+  It is never written in place: :func:`publish` builds a new file beside it, checkpoints it, and renames
+  it over the old one in one ``os.replace``. A reader that already has the old file open keeps reading
+  the old inode, whole; the next reader opens the new one. A failed run never reaches the rename.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from pipeline.settings import SQL_DIR, DataPaths
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table defined by one SQL file (``create or replace table`` plus its ``comment on``s)."""
+
+    name: str  # schema.table
+    ddl: str  # path under sql/
+
+
+ADMIN_UNITS = Table("ref.admin_units", "reference/admin_units.sql")
+ADMIN_CROSSWALK = Table("ref.admin_crosswalk", "reference/admin_crosswalk.sql")
+
+# What analysts see in the published warehouse, in publication order.
+PUBLISHED_TABLES: tuple[Table, ...] = (ADMIN_UNITS, ADMIN_CROSSWALK)
+
+
+def read_sql(relative_path: str) -> str:
+    return (SQL_DIR / relative_path).read_text(encoding="utf-8")
+
+
+def run_sql(
+    connection: duckdb.DuckDBPyConnection,
+    relative_path: str,
+    params: Mapping[str, object] | None = None,
+    frames: Mapping[str, object] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Run every statement of ``sql/<relative_path>`` in order; values go in as bound ``$name``
+    parameters (each statement receives the ones it uses). ``frames`` are polars/Arrow objects
+    registered under the given names for the duration of the call. Returns the connection, so the
+    last statement's rows can be fetched."""
+    params = dict(params or {})
+    frames = dict(frames or {})
+    for name, frame in frames.items():
+        connection.register(name, frame)
+    try:
+        for statement in duckdb.extract_statements(read_sql(relative_path)):
+            used = {name: params[name] for name in statement.named_parameters}
+            connection.execute(statement, used or None)
+    finally:
+        for name in frames:
+            connection.unregister(name)
+    return connection
+
+
+def load_table(connection: duckdb.DuckDBPyConnection, table: Table, rows: pl.DataFrame | pa.Table) -> int:
+    """Create ``table`` from its SQL file and fill it with ``rows``, in one transaction: a failure
+    leaves the previous contents in place. Columns are matched by name."""
+    arrow = rows.to_arrow() if isinstance(rows, pl.DataFrame) else rows
+    connection.execute("begin transaction")
+    try:
+        run_sql(connection, table.ddl)
+        columns = connection.table(table.name).columns
+        connection.from_arrow(arrow.select(columns)).insert_into(table.name)
+        count = connection.table(table.name).shape[0]
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    return count
+
+
+@contextmanager
+def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The working database (created on first use)."""
+    paths.work_dir.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(paths.work_db))
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    row_counts: dict[str, int]
+    seconds: float
+
+
+def publish(
+    work: duckdb.DuckDBPyConnection, paths: DataPaths, tables: tuple[Table, ...] = PUBLISHED_TABLES
+) -> Publication:
+    """Copy ``tables`` from the working database into a new warehouse file and swap it in atomically."""
+    started = time.perf_counter()
+    paths.marts.mkdir(parents=True, exist_ok=True)
+    remove_stale_builds(paths)
+    building = paths.marts / f".{paths.warehouse.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.building"
+    row_counts: dict[str, int] = {}
+    try:
+        target = duckdb.connect(str(building))
+        try:
+            for table in tables:
+                rows = work.table(table.name).to_arrow_table()
+                row_counts[table.name] = load_table(target, table, rows)
+            target.execute("checkpoint")
+        finally:
+            target.close()
+        _fsync(building)
+        os.replace(building, paths.warehouse)
+        _fsync(paths.marts)
+    except BaseException:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+        raise
+    return Publication(paths.warehouse, row_counts, time.perf_counter() - started)
+
+
+def remove_stale_builds(paths: DataPaths) -> list[Path]:
+    """Half-built files left by a killed run (their process is gone) are removed."""
+    removed = []
+    for leftover in paths.marts.glob(f".{paths.warehouse.name}.*.building*"):
+        pid = leftover.name.split(".")[3] if leftover.name.count(".") >= 4 else ""
+        if pid.isdigit() and _process_alive(int(pid)):
+            continue
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    descriptor = os.open(path, flags)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,71 @@
+"""The command line as users run it: a real process, a data dir chosen by PIPELINE_DATA_DIR."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(*args: str, data_dir: Path, dagster_home: Path) -> subprocess.CompletedProcess:
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home)}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_run_all_builds_the_reference_tables_in_the_chosen_data_dir(tmp_path: Path):
+    data_dir = tmp_path / "some" / "dir"
+    result = run_cli("run", "--all", data_dir=data_dir, dagster_home=tmp_path / "dagster")
+    assert result.returncode == 0, result.stderr[-3000:]
+    warehouse = data_dir / "marts" / "coverage.duckdb"
+    assert f"Published: {warehouse}" in result.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as analyst:
+        # A code alone is ambiguous; with its vintage it is one unit.
+        assert analyst.execute("select count(*) from ref.admin_units where code = '24'").fetchone() == (2,)
+        assert analyst.execute(
+            "select name from ref.admin_units where code = '24' and vintage = date '2025-07-01'"
+        ).fetchone() == ("Tỉnh Bắc Ninh",)
+        assert analyst.execute(
+            "select count(distinct from_code) from ref.admin_crosswalk "
+            "where from_level = 'commune' and to_vintage = date '2025-07-01'"
+        ).fetchone() == (10035,)
+
+
+def test_a_failed_run_exits_non_zero_names_the_file_and_keeps_the_published_warehouse(tmp_path: Path):
+    data_dir, home = tmp_path / "data", tmp_path / "dagster"
+    assert run_cli("run", "--all", data_dir=data_dir, dagster_home=home).returncode == 0
+    warehouse = data_dir / "marts" / "coverage.duckdb"
+    before = warehouse.read_bytes()
+    bad = data_dir / "raw" / "reference" / "admin_units_2026-04-30.csv"
+    bad.parent.mkdir(parents=True)
+    valid_prefix = b"level,code,name,parent_code\nprovince,01,H"
+    bad.write_bytes(valid_prefix + b"\xe0 N\xf4i,VN\n")  # Latin-1 'à', not UTF-8
+    result = run_cli("run", "--all", data_dir=data_dir, dagster_home=home)
+    assert result.returncode == 1
+    assert f"{bad}: not valid UTF-8: first bad byte at offset {len(valid_prefix)}" in result.stderr
+    assert "published marts left unchanged" in result.stderr
+    assert warehouse.read_bytes() == before
+
+
+def test_help_is_instant_and_lists_the_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "demo" in result.stdout and "run" in result.stdout
