@@ -10,7 +10,7 @@ from pipeline import reference
 from pipeline.checks import markdown_table, run_sql_check, sql_check_description
 from pipeline.resources import WarehouseResource
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
-from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, load_table
+from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, load_table, run_sql
 
 ADMIN_UNITS_KEY = dg.AssetKey(["ref", "admin_units"])
 ADMIN_CROSSWALK_KEY = dg.AssetKey(["ref", "admin_crosswalk"])
@@ -105,3 +105,16 @@ crosswalk_weights = _blocking_sql_check(
     "checks/assert_crosswalk_weights_sum_to_one.sql",
     {"tolerance": reference.WEIGHT_TOLERANCE},
 )
+
+
+BHYT_OBJECT_CODES_KEY = dg.AssetKey(["ref", "bhyt_object_codes"])
+
+
+@dg.asset(key=BHYT_OBJECT_CODES_KEY, group_name="reference", kinds={"duckdb"})
+def bhyt_object_codes(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The BHYT object codes (mã đối tượng) and the five participant groups of the Law on Health
+    Insurance they belong to, from the domain guide (sql/reference/bhyt_object_code_rows.sql)."""
+    with warehouse.connect() as connection:
+        rows = run_sql(connection, "reference/bhyt_object_code_rows.sql").to_arrow_table()
+        count = load_table(connection, BHYT_OBJECT_CODES, rows)
+    return dg.MaterializeResult(metadata={"dagster/row_count": count})

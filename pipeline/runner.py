@@ -32,8 +32,32 @@ def dagster_instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def materialize(selection: list[dg.AssetKey] | None = None, tags: dict[str, str] | None = None) -> RunReport:
-    """Materialise ``selection`` (default: every asset) with their checks; never raises on a failed step."""
+def month_range(first: str | None, last: str | None) -> tuple[str, str]:
+    """The monthly partitions from ``first`` to ``last`` (default: all of them), validated."""
+    from pipeline.partitions import MONTHLY
+
+    keys = MONTHLY.get_partition_keys()
+    first, last = first or keys[0], last or keys[-1]
+    for month in (first, last):
+        if month not in keys:
+            raise ValueError(f"month {month} is outside the supported range {keys[0]} … {keys[-1]} (YYYY-MM)")
+    if first > last:
+        raise ValueError(f"--from {first} is after --to {last}")
+    return first, last
+
+
+def month_range_tags(months: tuple[str, str]) -> dict[str, str]:
+    """Run tags that make one run cover a range of monthly partitions (single-run backfill)."""
+    return {
+        "dagster/asset_partition_range_start": months[0],
+        "dagster/asset_partition_range_end": months[1],
+    }
+
+
+def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> RunReport:
+    """Materialise every asset, monthly ones over ``months`` (first, last), in one Dagster run, with
+    every check; never raises on a failed step. Unpartitioned assets (reference data, denominators,
+    targets, plans, aggregates, publication) are rebuilt in the same run: they are small."""
     from pipeline.definitions import defs
 
     started = time.perf_counter()
@@ -41,9 +65,8 @@ def materialize(selection: list[dg.AssetKey] | None = None, tags: dict[str, str]
     with dagster_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
-            asset_selection=selection,
             raise_on_error=False,
-            tags={"pipeline/trigger": "cli", **(tags or {})},
+            tags={"pipeline/trigger": "cli", **month_range_tags(months), **(tags or {})},
         )
     report = RunReport(result.success, result.run_id, time.perf_counter() - started)
     for event in result.all_events:

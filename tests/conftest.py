@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from pipeline.runner import month_range_tags
 from pipeline.settings import DataPaths
 
 
@@ -24,12 +25,20 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataPaths:
 
 @pytest.fixture
 def run_graph(data_dir: DataPaths):
-    """Materialise (a selection of) the real definitions in an ephemeral instance."""
+    """Materialise (a selection of) the real definitions over a range of months, in an ephemeral
+    instance, the way the CLI does."""
     from pipeline.definitions import defs
 
-    def _run(selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProcessResult:
+    def _run(
+        months: tuple[str, str] = ("2025-08", "2025-08"), selection: list[dg.AssetKey] | None = None
+    ) -> dg.ExecuteInProcessResult:
         job = defs.resolve_implicit_global_asset_job_def()
         with dg.DagsterInstance.ephemeral() as instance:
-            return job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
+            return job.execute_in_process(
+                instance=instance,
+                asset_selection=selection,
+                tags=month_range_tags(months),
+                raise_on_error=False,
+            )
 
     return _run

@@ -9,18 +9,22 @@ from pipeline.settings import DataPaths
 
 
 def check_outcomes(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
-    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    return {
+        f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed for e in result.get_asset_check_evaluations()
+    }
 
 
 def test_reference_tables_are_built_checked_and_published(data_dir: DataPaths, run_graph):
     result = run_graph()
     assert result.success
-    assert check_outcomes(result) == {
-        "unit_counts_per_level_and_vintage": True,
-        "every_parent_exists_in_its_vintage": True,
-        "names_are_nfc": True,
-        "every_unit_maps_to_every_later_vintage": True,
-        "weights_of_each_source_sum_to_one": True,
+    outcomes = check_outcomes(result)
+    assert all(outcomes.values())
+    assert {name for name in outcomes if name.startswith("ref/")} == {
+        "ref/admin_units:unit_counts_per_level_and_vintage",
+        "ref/admin_units:every_parent_exists_in_its_vintage",
+        "ref/admin_units:names_are_nfc",
+        "ref/admin_crosswalk:every_unit_maps_to_every_later_vintage",
+        "ref/admin_crosswalk:weights_of_each_source_sum_to_one",
     }
     with duckdb.connect(str(data_dir.warehouse), read_only=True) as connection:
         levels = connection.execute(
@@ -53,7 +57,7 @@ def test_a_failing_blocking_check_stops_publication(data_dir: DataPaths, run_gra
     )
     result = run_graph()
     assert not result.success
-    assert check_outcomes(result)["weights_of_each_source_sum_to_one"] is False
+    assert check_outcomes(result)["ref/admin_crosswalk:weights_of_each_source_sum_to_one"] is False
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "published_warehouse" not in materialized
     assert data_dir.warehouse.read_bytes() == published

@@ -1,0 +1,135 @@
+"""Staging: every raw source of the raw contract, parsed, normalised, pseudonymised and judged row by
+row; accepted rows in staging.<source>, the rest in staging.quarantine with the reason."""
+
+import time
+
+import dagster as dg
+import polars as pl
+
+from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
+from pipeline import ingest
+from pipeline.checks import markdown_table, run_sql_check, sql_check_description
+from pipeline.partitions import MONTHLY
+from pipeline.resources import WarehouseResource
+from pipeline.warehouse import run_sql
+
+REFERENCE_DEPS = [ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY]
+ROLLS_KEY = dg.AssetKey(["staging", "rolls"])
+RECONCILE_SQL = "checks/assert_rows_reconcile.sql"
+
+
+def _file_table(reports: list[ingest.IngestReport]) -> str:
+    """Rows in, accepted and quarantined per file (paths and counts only: no personal data)."""
+    rows = [{"file": f.relative, "rows_read": f.rows} for report in reports for f in report.files]
+    return markdown_table(pl.DataFrame(rows, schema={"file": pl.String, "rows_read": pl.Int64}), limit=50)
+
+
+def _metadata(reports: list[ingest.IngestReport], started: float) -> dict:
+    quarantine = ingest.summarise_quarantine(reports)
+    rows_read = sum(r.rows_read for r in reports)
+    accepted = sum(r.accepted for r in reports)
+    return {
+        "rows_read": rows_read,
+        "rows_accepted": accepted,
+        "rows_quarantined": sum(quarantine.values()),
+        "files": sum(len(r.files) for r in reports),
+        "quarantine_by_rule": dg.MetadataValue.md(
+            markdown_table(pl.DataFrame({"rule": list(quarantine), "rows": list(quarantine.values())}))
+            if quarantine
+            else "nothing quarantined"
+        ),
+        "files_read": dg.MetadataValue.md(_file_table(reports)),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+@dg.asset(
+    key=ROLLS_KEY,
+    group_name="staging",
+    deps=REFERENCE_DEPS,
+    partitions_def=MONTHLY,
+    # A backfill of many months runs as one run over the range, not one run per month.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    kinds={"duckdb", "polars"},
+)
+def rolls(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Person-level participant rolls of raw/rolls/YYYY-MM/, one partition per snapshot month.
+    Identifiers are replaced by a keyed hash (HMAC-SHA-256) as each file is read; codes resolve in the
+    vintage in force on the snapshot date (pre-reform codes with a whole crosswalk link are mapped);
+    duplicates, unknown codes, invalid object codes, impossible birth years… are quarantined. A month is
+    replaced whole in one transaction; a month without a folder is emptied."""
+    started = time.perf_counter()
+    reports = []
+    with warehouse.connect() as connection:
+        run_sql(connection, "staging/create_staging_tables.sql")
+        for partition_key in context.partition_keys:
+            report = ingest.ingest_roll_month(
+                connection, warehouse.paths.raw, partition_key, progress=context.log.debug
+            )
+            if report.files:
+                context.log.info(
+                    f"rolls {partition_key}: {report.rows_read:,} rows read, {report.accepted:,} accepted, "
+                    f"{report.quarantined:,} quarantined, {report.remapped_codes:,} codes remapped "
+                    f"({report.seconds:.1f} s)"
+                )
+            reports.append(report)
+    delivered = [r.partition_key for r in reports if r.files]
+    metadata = _metadata(reports, started)
+    metadata["months_with_a_roll"] = len(delivered)
+    metadata["codes_remapped"] = sum(r.remapped_codes for r in reports)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _table_source_asset(source: ingest.Source) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["staging", source.name],
+        group_name="staging",
+        deps=REFERENCE_DEPS,
+        kinds={"duckdb", "polars"},
+        description=(
+            f"raw/{source.name}/ after the raw contract's rules: codes resolved in their boundary vintage, "
+            f"invalid and duplicate rows quarantined with the reason. Replaced whole at each run."
+        ),
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        started = time.perf_counter()
+        with warehouse.connect() as connection:
+            run_sql(connection, "staging/create_staging_tables.sql")
+            report = ingest.ingest_table_source(connection, warehouse.paths.raw, source)
+        context.log.info(
+            f"{source.name}: {report.rows_read:,} rows read, {report.accepted:,} accepted, "
+            f"{report.quarantined:,} quarantined"
+        )
+        return dg.MaterializeResult(
+            metadata={"dagster/row_count": report.accepted, **_metadata([report], started)}
+        )
+
+    return _asset
+
+
+def _reconcile_check(asset_key: dg.AssetKey, source: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=asset_key,
+        name="rows_in_equal_accepted_plus_quarantined",
+        blocking=True,
+        description=sql_check_description(RECONCILE_SQL),
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as connection:
+            return run_sql_check(connection, RECONCILE_SQL, {"source": source})
+
+    return _check
+
+
+aggregates = _table_source_asset(ingest.AGGREGATES)
+population = _table_source_asset(ingest.POPULATION)
+labour_force = _table_source_asset(ingest.LABOUR_FORCE)
+targets = _table_source_asset(ingest.TARGETS)
+plans = _table_source_asset(ingest.PLANS)
+
+rolls_reconcile = _reconcile_check(ROLLS_KEY, "rolls")
+aggregates_reconcile = _reconcile_check(aggregates.key, "aggregates")
+population_reconcile = _reconcile_check(population.key, "population")
+labour_force_reconcile = _reconcile_check(labour_force.key, "labour_force")
+targets_reconcile = _reconcile_check(targets.key, "targets")
+plans_reconcile = _reconcile_check(plans.key, "plans")

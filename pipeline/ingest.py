@@ -1,0 +1,430 @@
+"""Ingestion: raw files of the raw contract -> staging tables, with quarantine and pseudonymisation.
+
+Split of work (conventions): polars parses and normalises each file (column matching, code padding,
+NFC, both date forms, numbers), keeping the raw text of every value that could fail a rule; DuckDB SQL
+(``sql/staging/``) resolves boundary vintages and applies the row rules exhaustively, writing accepted
+rows to ``staging.<source>`` and the others to ``staging.quarantine`` with file, row, rule, column and
+offending value. Every file read is recorded in ``staging.ingested_files`` with its row count, so
+``rows read = accepted + quarantined`` can be checked for every file.
+
+Person identifiers never leave this module in clear: each roll file is hashed (HMAC-SHA-256, in DuckDB)
+as it is inserted, and the raw column is dropped with the frame.
+
+A roll month or a whole source is replaced in one transaction: a failure leaves the previous state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.pseudonym import hmac_pads, load_key
+from pipeline.raw_io import (
+    ROW_NUMBER,
+    RawFileError,
+    canonical_column,
+    check_utf8,
+    list_source_files,
+    nfc,
+    pad_code,
+    parse_date,
+)
+from pipeline.warehouse import run_sql
+
+
+@dataclass(frozen=True)
+class Source:
+    """One raw source of the contract: its folder under raw/, its columns, its rules file."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    rules_sql: str
+
+
+ROLLS = Source(
+    "rolls",
+    required=("person_id", "scheme", "commune_code"),
+    optional=("sex", "birth_year", "bhyt_object_code", "bhyt_card_no", "valid_from", "valid_to", "vintage"),
+    rules_sql="staging/stg_rolls.sql",
+)
+AGGREGATES = Source(
+    "aggregates",
+    ("as_of", "unit_level", "unit_code", "scheme", "participants"),
+    ("vintage",),
+    "staging/stg_aggregates.sql",
+)
+# Both denominators land in staging.denominators, told apart by kind (= the source name).
+POPULATION = Source(
+    "population",
+    ("year", "unit_level", "unit_code", "population"),
+    ("vintage", "source"),
+    "staging/stg_denominators.sql",
+)
+LABOUR_FORCE = Source(
+    "labour_force",
+    ("year", "unit_level", "unit_code", "labour_force"),
+    ("vintage", "source"),
+    "staging/stg_denominators.sql",
+)
+TARGETS = Source(
+    "targets",
+    ("year", "unit_level", "unit_code", "indicator", "target_pct"),
+    ("due_date", "vintage"),
+    "staging/stg_targets.sql",
+)
+PLANS = Source(
+    "plans",
+    ("year", "unit_level", "unit_code", "scheme", "planned_new"),
+    ("bhyt_object_code", "vintage"),
+    "staging/stg_plans.sql",
+)
+TABLE_SOURCES = (AGGREGATES, POPULATION, LABOUR_FORCE, TARGETS, PLANS)
+
+
+@dataclass
+class FileRead:
+    path: Path
+    relative: str
+    sha256: str
+    rows: int
+
+
+@dataclass
+class IngestReport:
+    source: str
+    partition_key: str
+    files: list[FileRead] = field(default_factory=list)
+    accepted: int = 0
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
+    remapped_codes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.quarantined_by_rule.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one file (polars)
+# ---------------------------------------------------------------------------------------------
+
+
+def source_files(folder: Path, raw_root: Path) -> list[Path]:
+    """The data files of a source folder; any other file type there fails the ingestion."""
+    listing = list_source_files(folder)
+    if listing.unexpected:
+        stray = listing.unexpected[0]
+        raise RawFileError(
+            stray,
+            f"unexpected file type '{stray.suffix or '(none)'}' in {folder.relative_to(raw_root)}/ "
+            "(only .csv and .parquet are read; move or convert it)",
+        )
+    return listing.files
+
+
+def read_file(path: Path, source: Source) -> pl.DataFrame:
+    """All contract columns of one file as trimmed strings (missing optional ones as nulls), plus the
+    1-based data row number. Extra columns are dropped here and never travel further."""
+    wanted = [*source.required, *source.optional]
+    if path.suffix.lower() == ".csv":
+        check_utf8(path)
+        try:
+            frame = pl.read_csv(
+                path, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
+            )
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+            raise RawFileError(path, f"cannot be parsed as CSV ({_first_line(error)})") from None
+    else:
+        try:
+            frame = pl.read_parquet(path)
+        except Exception as error:  # polars raises several types for corrupt files
+            raise RawFileError(path, f"unreadable Parquet file ({_first_line(error)})") from None
+    by_name: dict[str, str] = {}
+    for column in frame.columns:
+        canonical = canonical_column(column)
+        if canonical in by_name:
+            raise RawFileError(path, "column given twice", column=canonical)
+        by_name[canonical] = column
+    missing = [name for name in source.required if name not in by_name]
+    if missing:
+        raise RawFileError(
+            path, f"required column missing (found: {', '.join(frame.columns)})", column=missing[0]
+        )
+    if frame.height == 0:
+        raise RawFileError(path, "has no data rows")
+    return frame.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW_NUMBER),
+        *[
+            (pl.col(by_name[name]).cast(pl.String) if name in by_name else pl.lit(None, dtype=pl.String))
+            .str.strip_chars()
+            .replace("", None)
+            .alias(name)
+            for name in wanted
+        ],
+    )
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(8 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalising (polars): typed values next to the raw text that produced them
+# ---------------------------------------------------------------------------------------------
+
+
+def _integer(column: str) -> pl.Expr:
+    """An integer, also when a spreadsheet wrote it as '12.0'; null when it is not one."""
+    as_float = pl.col(column).cast(pl.Float64, strict=False)
+    return pl.coalesce(
+        pl.col(column).cast(pl.Int64, strict=False),
+        pl.when(as_float == as_float.round(0)).then(as_float.cast(pl.Int64, strict=False)),
+    )
+
+
+def _unit_columns(reference_date: pl.Expr) -> list[pl.Expr]:
+    level = pl.col("unit_level").str.to_lowercase()
+    return [
+        pl.col("unit_level").alias("unit_level_raw"),
+        level.alias("unit_level"),
+        pad_code("unit_code", level).alias("unit_code"),
+        reference_date.alias("reference_date"),
+        pl.col("vintage").alias("vintage_raw"),
+        parse_date("vintage").alias("vintage_declared"),
+    ]
+
+
+def normalise(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Apply the raw contract's value rules; what cannot be parsed stays null beside its raw text."""
+    if source is ROLLS:
+        return normalise_rolls(frame)
+    year = _integer("year") if "year" in source.required else None
+    year_end = pl.date(year, 12, 31) if year is not None else None
+    if source is AGGREGATES:
+        return frame.select(
+            ROW_NUMBER,
+            pl.col("as_of").alias("as_of_raw"),
+            parse_date("as_of").alias("as_of"),
+            *_unit_columns(parse_date("as_of")),
+            pl.col("scheme").str.to_uppercase().alias("scheme"),
+            pl.col("participants").alias("participants_raw"),
+            _integer("participants").alias("participants"),
+        )
+    common = [
+        ROW_NUMBER,
+        pl.col("year").alias("year_raw"),
+        year.alias("year"),
+        *_unit_columns(pl.when(year.is_between(1900, 2200)).then(year_end)),
+    ]
+    if source in (POPULATION, LABOUR_FORCE):
+        value = source.required[-1]
+        return frame.select(
+            *common,
+            pl.col(value).alias("value_raw"),
+            _integer(value).alias("value"),
+            nfc("source").alias("source"),
+        )
+    if source is TARGETS:
+        return frame.select(
+            *common,
+            pl.col("indicator").str.to_lowercase().alias("indicator"),
+            pl.col("target_pct").alias("target_pct_raw"),
+            pl.col("target_pct").str.replace(",", ".").cast(pl.Float64, strict=False).alias("target_pct"),
+            pl.col("due_date").alias("due_date_raw"),
+            parse_date("due_date").alias("due_date"),
+        )
+    if source is PLANS:
+        return frame.select(
+            *common,
+            pl.col("scheme").str.to_uppercase().alias("scheme"),
+            pl.col("bhyt_object_code").str.to_uppercase().alias("bhyt_object_code"),
+            pl.col("planned_new").alias("planned_new_raw"),
+            _integer("planned_new").alias("planned_new"),
+        )
+    raise AssertionError(source.name)
+
+
+SEX_CODES = {"m": "M", "nam": "M", "f": "F", "nữ": "F"}
+
+
+def normalise_rolls(frame: pl.DataFrame) -> pl.DataFrame:
+    sex_text = nfc("sex").str.to_lowercase()
+    object_code = pl.coalesce(
+        pl.col("bhyt_object_code").str.to_uppercase(),
+        pl.col("bhyt_card_no").str.slice(0, 2).str.to_uppercase(),
+    )
+    return frame.select(
+        ROW_NUMBER,
+        pl.col("person_id"),
+        pl.col("scheme").str.to_uppercase().alias("scheme"),
+        pad_code("commune_code", "commune").alias("commune_code"),
+        pl.col("sex").alias("sex_raw"),
+        sex_text.replace_strict(SEX_CODES, default=None).alias("sex"),
+        pl.col("birth_year").alias("birth_year_raw"),
+        _integer("birth_year").alias("birth_year"),
+        object_code.alias("bhyt_object_code"),
+        pl.col("valid_from").alias("valid_from_raw"),
+        parse_date("valid_from").alias("valid_from"),
+        pl.col("valid_to").alias("valid_to_raw"),
+        parse_date("valid_to").alias("valid_to"),
+        pl.col("vintage").alias("vintage_raw"),
+        parse_date("vintage").alias("vintage_declared"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading (DuckDB): one transaction per roll month or per source
+# ---------------------------------------------------------------------------------------------
+
+Progress = Callable[[str], None]
+
+
+def _record_files(connection: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+    ledger = pl.DataFrame(
+        {
+            "source": [report.source] * len(report.files),
+            "partition_key": [report.partition_key] * len(report.files),
+            "source_file": [f.relative for f in report.files],
+            "file_sha256": [f.sha256 for f in report.files],
+            "rows_read": [f.rows for f in report.files],
+        },
+        schema={
+            "source": pl.String,
+            "partition_key": pl.String,
+            "source_file": pl.String,
+            "file_sha256": pl.String,
+            "rows_read": pl.Int64,
+        },
+    )
+    connection.from_arrow(ledger.to_arrow()).insert_into("staging.ingested_files")
+
+
+def _outcome(connection: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
+    """Accepted rows counted in the staging table, quarantined ones in the quarantine (never derived
+    from each other, so the reconciliation check means something)."""
+    params = {"source": report.source, "partition_key": report.partition_key}
+    counts = run_sql(connection, "staging/ingest_outcome.sql", params).fetchall()
+    report.quarantined_by_rule = {rule: count for rule, count in counts if rule is not None}
+    report.accepted = sum(count for rule, count in counts if rule is None)
+
+
+def _in_transaction(connection: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    connection.execute("begin transaction")
+    try:
+        work()
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
+def ingest_table_source(
+    connection: duckdb.DuckDBPyConnection, raw_root: Path, source: Source
+) -> IngestReport:
+    """Replace ``staging.<source>`` (and its quarantine) from every file under ``raw/<source>/``."""
+    started = time.perf_counter()
+    report = IngestReport(source.name, "")
+    frames = []
+    for path in source_files(raw_root / source.name, raw_root):
+        frame = read_file(path, source)
+        relative = path.relative_to(raw_root).as_posix()
+        report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
+        frames.append(normalise(frame, source).with_columns(source_file=pl.lit(relative)))
+    incoming = pl.concat(frames, how="vertical") if frames else None
+
+    def load() -> None:
+        params = {"source": source.name, "partition_key": ""}
+        run_sql(connection, "staging/clear_source.sql", params)
+        _record_files(connection, report)
+        if incoming is not None:
+            run_sql(connection, "staging/resolve_units.sql", frames={"incoming": incoming})
+            run_sql(connection, source.rules_sql, params)
+        _outcome(connection, report)
+
+    _in_transaction(connection, load)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def month_end(partition_key: str) -> date:
+    year, month = map(int, partition_key.split("-"))
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def ingest_roll_month(
+    connection: duckdb.DuckDBPyConnection,
+    raw_root: Path,
+    partition_key: str,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Replace one roll month (``raw/rolls/YYYY-MM/``) in ``staging.rolls``, file by file.
+
+    A month without a folder is emptied (the raw side is the truth); a folder without data rows is an
+    error. Files are read one at a time, hashed and inserted into a temporary table, so memory stays
+    bounded by the largest file, not the month."""
+    started = time.perf_counter()
+    report = IngestReport(ROLLS.name, partition_key)
+    folder = raw_root / "rolls" / partition_key
+    period = month_end(partition_key)
+    params = {"source": ROLLS.name, "partition_key": partition_key, "period": period}
+    files = source_files(folder, raw_root) if folder.is_dir() else []
+    if folder.is_dir() and not files:
+        raise RawFileError(folder, "empty snapshot: the roll folder holds no .csv or .parquet file")
+    pads = hmac_pads(load_key()) if files else None
+
+    def load() -> None:
+        run_sql(connection, "staging/clear_source.sql", params)
+        run_sql(connection, "staging/create_roll_rows.sql")
+        for position, path in enumerate(files, start=1):
+            frame = read_file(path, ROLLS)
+            relative = path.relative_to(raw_root).as_posix()
+            report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
+            batch = normalise_rolls(frame).with_columns(source_file=pl.lit(relative))
+            del frame
+            run_sql(
+                connection,
+                "staging/pseudonymise_rolls.sql",
+                {"hmac_inner": pads.inner, "hmac_outer": pads.outer},
+                frames={"roll_batch": batch},
+            )
+            del batch
+            if progress:
+                progress(f"{partition_key}: read {position}/{len(files)} files ({relative})")
+        _record_files(connection, report)
+        run_sql(connection, ROLLS.rules_sql, params)
+        _outcome(connection, report)
+        report.remapped_codes = run_sql(connection, "staging/count_remapped.sql", params).fetchone()[0]
+
+    _in_transaction(connection, load)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def summarise_quarantine(reports: list[IngestReport]) -> Counter:
+    total: Counter = Counter()
+    for report in reports:
+        total.update(report.quarantined_by_rule)
+    return total

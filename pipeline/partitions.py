@@ -1,0 +1,8 @@
+"""Partitions, defined once and imported everywhere (assets, schedule, sensor, CLI)."""
+
+import dagster as dg
+
+# One partition per roll month, keyed like the raw folders (rolls/YYYY-MM/). From January 2018, the
+# start of the history users backfill; end_offset=1 includes the current month, which the nightly run
+# materialises as its roll arrives.
+MONTHLY = dg.MonthlyPartitionsDefinition(start_date="2018-01", fmt="%Y-%m", end_offset=1)
