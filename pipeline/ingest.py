@@ -139,6 +139,8 @@ def read_file(path: Path, source: Source) -> pl.DataFrame:
     """All contract columns of one file as trimmed strings (missing optional ones as nulls), plus the
     1-based data row number. Extra columns are dropped here and never travel further."""
     wanted = [*source.required, *source.optional]
+    if path.stat().st_size == 0:
+        raise RawFileError(path, "is empty (0 bytes)")
     if path.suffix.lower() == ".csv":
         check_utf8(path)
         try:

@@ -14,6 +14,14 @@ from pipeline.runner import month_range_tags
 from pipeline.settings import DataPaths
 
 
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Tests never create or read the project's key file: the key comes from the environment."""
+    key = "test-only-pseudonym-key"
+    monkeypatch.setenv("PIPELINE_PSEUDONYM_KEY", key)
+    return key
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataPaths:
     """An empty data dir, selected the way users select it: through PIPELINE_DATA_DIR."""

@@ -1,0 +1,132 @@
+"""Ingestion behaviour: vintages across the reform, idempotent month replacement, atomicity and
+pseudonymisation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipeline import ingest, pseudonym
+from pipeline.raw_io import RawFileError
+from tests.ingest.conftest import ROLL_HEADER, write
+
+
+def roll(*rows: str) -> str:
+    return "\n".join([ROLL_HEADER, *rows]) + "\n"
+
+
+def accepted(connection, month_end: str) -> list[tuple]:
+    return connection.execute(
+        "select person_key, scheme, commune_code, code_remapped from staging.rolls "
+        "where period = ?::date order by source_file, source_row",
+        [month_end],
+    ).fetchall()
+
+
+def test_a_pre_reform_code_in_a_post_reform_month_maps_when_whole_and_is_quarantined_when_split(
+    tmp_path: Path, connection, pre_reform_codes
+):
+    raw = tmp_path / "raw"
+    write(
+        raw / "rolls/2025-08/a.csv",
+        roll(
+            f"0100000001,BHXH_BB,{pre_reform_codes['whole_from']},M,1980,,,,",
+            f"0100000002,BHXH_BB,{pre_reform_codes['split_from']},M,1980,,,,",
+        ),
+    )
+    report = ingest.ingest_roll_month(connection, raw, "2025-08")
+    assert report.remapped_codes == 1
+    assert report.quarantined_by_rule == {"pre_reform_code_split": 1}
+    [(_, _, code, remapped)] = accepted(connection, "2025-08-31")
+    assert (code, remapped) == (pre_reform_codes["whole_to"], True)
+
+
+def test_months_before_the_reform_read_codes_in_the_pre_reform_vintage(
+    tmp_path: Path, connection, pre_reform_codes
+):
+    raw = tmp_path / "raw"
+    write(
+        raw / "rolls/2025-06/a.csv", roll(f"0100000001,BHXH_BB,{pre_reform_codes['split_from']},M,1980,,,,")
+    )
+    ingest.ingest_roll_month(connection, raw, "2025-06")
+    vintage, code, remapped = connection.execute(
+        "select vintage::varchar, commune_code, code_remapped from staging.rolls"
+    ).fetchone()
+    assert (vintage, code, remapped) == ("2000-01-01", pre_reform_codes["split_from"], False)
+
+
+def test_a_month_is_replaced_whole_and_idempotently(tmp_path: Path, connection):
+    raw = tmp_path / "raw"
+    rows = [f"01000000{i:02d},BHYT,00004,F,1990,GD,,," for i in range(10)]
+    write(raw / "rolls/2025-08/a.csv", roll(*rows[:6]))
+    write(raw / "rolls/2025-08/b.csv", roll(*rows[6:]))
+    write(raw / "rolls/2025-09/a.csv", roll(*rows[:3]))
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    ingest.ingest_roll_month(connection, raw, "2025-09")
+    first = accepted(connection, "2025-08-31")
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    assert accepted(connection, "2025-08-31") == first and len(first) == 10
+
+    # A corrected snapshot replaces the month whole; the other month is untouched.
+    (raw / "rolls/2025-08/b.csv").unlink()
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    assert len(accepted(connection, "2025-08-31")) == 6
+    assert len(accepted(connection, "2025-09-30")) == 3
+    files = connection.execute("select count(*) from staging.ingested_files where partition_key = '2025-08'")
+    assert files.fetchone() == (1,)
+
+    # A month whose folder disappeared is emptied: the raw side is the truth.
+    for path in (raw / "rolls/2025-08").iterdir():
+        path.unlink()
+    (raw / "rolls/2025-08").rmdir()
+    report = ingest.ingest_roll_month(connection, raw, "2025-08")
+    assert report.files == [] and accepted(connection, "2025-08-31") == []
+
+
+def test_a_bad_file_leaves_the_previous_month_as_it_was(tmp_path: Path, connection):
+    raw = tmp_path / "raw"
+    write(raw / "rolls/2025-08/a.csv", roll("0100000001,BHYT,00004,F,1990,GD,,,"))
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    before = accepted(connection, "2025-08-31")
+    write(raw / "rolls/2025-08/b.csv", b"person_id,scheme,commune_code\n01,BHYT,\xff\n")
+    with pytest.raises(RawFileError, match=r"b\.csv: not valid UTF-8"):
+        ingest.ingest_roll_month(connection, raw, "2025-08")
+    assert accepted(connection, "2025-08-31") == before
+    assert connection.execute("select count(*) from staging.ingested_files").fetchone() == (1,)
+
+
+def test_the_same_person_gets_the_same_key_across_months_and_files_and_it_is_a_keyed_hash(
+    tmp_path: Path, connection, pseudonym_key
+):
+    raw = tmp_path / "raw"
+    write(raw / "rolls/2025-08/a.csv", roll("0100000001,BHYT,00004,F,1990,GD,,,"))
+    write(raw / "rolls/2025-09/other-name.csv", roll("0100000001,BHXH_BB,00004,F,1990,,,,"))
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    ingest.ingest_roll_month(connection, raw, "2025-09")
+    keys = {row[0] for row in connection.execute("select person_key from staging.rolls").fetchall()}
+    expected = int(hmac.new(pseudonym_key.encode(), b"0100000001", hashlib.sha256).hexdigest()[:32], 16)
+    assert keys == {expected}
+
+
+def test_another_secret_gives_other_keys(tmp_path: Path, connection, monkeypatch):
+    raw = tmp_path / "raw"
+    write(raw / "rolls/2025-08/a.csv", roll("0100000001,BHYT,00004,F,1990,GD,,,"))
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    first = connection.execute("select person_key from staging.rolls").fetchone()
+    monkeypatch.setenv("PIPELINE_PSEUDONYM_KEY", "another-secret")
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    assert connection.execute("select person_key from staging.rolls").fetchone() != first
+
+
+def test_without_the_variable_a_key_file_is_created_once_with_owner_only_permissions(tmp_path, monkeypatch):
+    monkeypatch.delenv("PIPELINE_PSEUDONYM_KEY")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    key = pseudonym.load_key()
+    path = tmp_path / ".dagster" / "pseudonym.key"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert len(key) == 64 and pseudonym.load_key() == key
