@@ -3,16 +3,17 @@
 import dagster as dg
 import polars as pl
 
-from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY
+from assets.marts import MART_KEYS
+from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline.checks import markdown_table
 from pipeline.resources import WarehouseResource
-from pipeline.warehouse import publish
+from pipeline.warehouse import publish, run_sql
 
 
 @dg.asset(
     key="published_warehouse",
     group_name="publication",
-    deps=[ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY],
+    deps=[ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY, *MART_KEYS.values()],
     kinds={"duckdb"},
 )
 def published_warehouse(
@@ -22,6 +23,9 @@ def published_warehouse(
     published file from the working database and renamed over it in one step, only after every
     blocking check upstream has passed: readers see the previous state or the new one, whole."""
     with warehouse.connect() as connection:
+        # The marts exist (empty) even before any month was built: a data dir without raw data
+        # publishes the reference tables and empty marts.
+        run_sql(connection, "marts/create_mart_tables.sql")
         publication = publish(connection, warehouse.paths)
     counts = pl.DataFrame(
         {"table": list(publication.row_counts), "rows": list(publication.row_counts.values())}

@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline import reference
-from pipeline.checks import markdown_table, run_sql_check, sql_check_description
+from pipeline.checks import markdown_table, sql_asset_check
 from pipeline.resources import WarehouseResource
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
 from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, load_table, run_sql
@@ -75,31 +75,20 @@ def admin_crosswalk(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     )
 
 
-def _blocking_sql_check(asset_key: dg.AssetKey, name: str, sql_path: str, params: dict | None = None):
-    """An ERROR-severity check that stops everything downstream (the published warehouse) on failure."""
-
-    @dg.asset_check(asset=asset_key, name=name, blocking=True, description=sql_check_description(sql_path))
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect() as connection:
-            return run_sql_check(connection, sql_path, params)
-
-    return _check
-
-
-admin_unit_counts = _blocking_sql_check(
+admin_unit_counts = sql_asset_check(
     ADMIN_UNITS_KEY,
     "unit_counts_per_level_and_vintage",
     "checks/assert_admin_unit_counts.sql",
     {"pre_reform_vintage": PRE_REFORM_VINTAGE, "reform_vintage": REFORM_VINTAGE},
 )
-admin_parents_exist = _blocking_sql_check(
+admin_parents_exist = sql_asset_check(
     ADMIN_UNITS_KEY, "every_parent_exists_in_its_vintage", "checks/assert_admin_parents_exist.sql"
 )
-admin_names_nfc = _blocking_sql_check(ADMIN_UNITS_KEY, "names_are_nfc", "checks/assert_admin_names_nfc.sql")
-crosswalk_covers_units = _blocking_sql_check(
+admin_names_nfc = sql_asset_check(ADMIN_UNITS_KEY, "names_are_nfc", "checks/assert_admin_names_nfc.sql")
+crosswalk_covers_units = sql_asset_check(
     ADMIN_CROSSWALK_KEY, "every_unit_maps_to_every_later_vintage", "checks/assert_crosswalk_covers_units.sql"
 )
-crosswalk_weights = _blocking_sql_check(
+crosswalk_weights = sql_asset_check(
     ADMIN_CROSSWALK_KEY,
     "weights_of_each_source_sum_to_one",
     "checks/assert_crosswalk_weights_sum_to_one.sql",

@@ -8,7 +8,7 @@ import polars as pl
 
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline import ingest
-from pipeline.checks import markdown_table, run_sql_check, sql_check_description
+from pipeline.checks import markdown_table, sql_asset_check
 from pipeline.partitions import MONTHLY
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import run_sql
@@ -107,29 +107,23 @@ def _table_source_asset(source: ingest.Source) -> dg.AssetsDefinition:
     return _asset
 
 
-def _reconcile_check(asset_key: dg.AssetKey, source: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=asset_key,
-        name="rows_in_equal_accepted_plus_quarantined",
-        blocking=True,
-        description=sql_check_description(RECONCILE_SQL),
-    )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect() as connection:
-            return run_sql_check(connection, RECONCILE_SQL, {"source": source})
-
-    return _check
-
-
 aggregates = _table_source_asset(ingest.AGGREGATES)
 population = _table_source_asset(ingest.POPULATION)
 labour_force = _table_source_asset(ingest.LABOUR_FORCE)
 targets = _table_source_asset(ingest.TARGETS)
 plans = _table_source_asset(ingest.PLANS)
 
-rolls_reconcile = _reconcile_check(ROLLS_KEY, "rolls")
-aggregates_reconcile = _reconcile_check(aggregates.key, "aggregates")
-population_reconcile = _reconcile_check(population.key, "population")
-labour_force_reconcile = _reconcile_check(labour_force.key, "labour_force")
-targets_reconcile = _reconcile_check(targets.key, "targets")
-plans_reconcile = _reconcile_check(plans.key, "plans")
+
+def _reconcile(asset_key: dg.AssetKey, source: str) -> dg.AssetChecksDefinition:
+    """Blocking: nothing silently dropped, for every file of the source."""
+    return sql_asset_check(
+        asset_key, "rows_in_equal_accepted_plus_quarantined", RECONCILE_SQL, {"source": source}
+    )
+
+
+rolls_reconcile = _reconcile(ROLLS_KEY, "rolls")
+aggregates_reconcile = _reconcile(aggregates.key, "aggregates")
+population_reconcile = _reconcile(population.key, "population")
+labour_force_reconcile = _reconcile(labour_force.key, "labour_force")
+targets_reconcile = _reconcile(targets.key, "targets")
+plans_reconcile = _reconcile(plans.key, "plans")

@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipeline.resources import WarehouseResource
 from pipeline.warehouse import read_sql, run_sql
 
 PREVIEW_ROWS = 10
@@ -31,6 +32,29 @@ def sql_check_description(relative_path: str) -> str:
             break
         lines.append(line.removeprefix("--").strip())
     return " ".join(lines).removeprefix("Catches:").strip()
+
+
+def sql_asset_check(
+    asset_key: dg.AssetKey,
+    name: str,
+    sql_path: str,
+    params: Mapping[str, object] | None = None,
+    *,
+    blocking: bool = True,
+) -> dg.AssetChecksDefinition:
+    """An asset check that runs ``sql/<sql_path>`` (it passes when no rows come back). Blocking checks
+    fail with ERROR severity and stop everything downstream, publication included; non-blocking ones
+    warn (WARN severity) and let the run publish."""
+    severity = dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN
+
+    @dg.asset_check(
+        asset=asset_key, name=name, blocking=blocking, description=sql_check_description(sql_path)
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as connection:
+            return run_sql_check(connection, sql_path, params, severity)
+
+    return _check
 
 
 def run_sql_check(

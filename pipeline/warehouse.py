@@ -37,9 +37,13 @@ class Table:
 ADMIN_UNITS = Table("ref.admin_units", "reference/admin_units.sql")
 ADMIN_CROSSWALK = Table("ref.admin_crosswalk", "reference/admin_crosswalk.sql")
 BHYT_OBJECT_CODES = Table("ref.bhyt_object_codes", "reference/bhyt_object_codes.sql")
+MART_TABLES = tuple(
+    Table(f"marts.{name}", "marts/create_mart_tables.sql")
+    for name in ("coverage", "plan_attainment", "bhyt_groups", "retention")
+)
 
 # What analysts see in the published warehouse, in publication order.
-PUBLISHED_TABLES: tuple[Table, ...] = (ADMIN_UNITS, ADMIN_CROSSWALK, BHYT_OBJECT_CODES)
+PUBLISHED_TABLES: tuple[Table, ...] = (ADMIN_UNITS, ADMIN_CROSSWALK, BHYT_OBJECT_CODES, *MART_TABLES)
 
 
 def read_sql(relative_path: str) -> str:

@@ -10,7 +10,8 @@ from pipeline.settings import DataPaths
 
 def check_outcomes(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
     return {
-        f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed for e in result.get_asset_check_evaluations()
+        f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed
+        for e in result.get_asset_check_evaluations()
     }
 
 

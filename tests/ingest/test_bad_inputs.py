@@ -17,7 +17,7 @@ import pytest
 
 from pipeline import ingest
 from pipeline.raw_io import RawFileError
-from tests.ingest.conftest import ROLL_HEADER, write
+from tests.conftest import ROLL_HEADER, write
 
 MONTH = "2025-08"  # post-reform: commune 00004 exists in the 2025-07-01 vintage
 GOOD = "0100000001,BHYT,00004,F,1990,GD,,2025-01-01,2025-12-31"

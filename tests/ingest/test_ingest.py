@@ -13,7 +13,7 @@ import pytest
 
 from pipeline import ingest, pseudonym
 from pipeline.raw_io import RawFileError
-from tests.ingest.conftest import ROLL_HEADER, write
+from tests.conftest import ROLL_HEADER, write
 
 
 def roll(*rows: str) -> str:

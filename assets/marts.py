@@ -1,0 +1,114 @@
+"""The coverage marts (marts contract), one partition per month, built together from one set of
+period facts so that the four marts always agree."""
+
+import time
+
+import dagster as dg
+import polars as pl
+
+from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
+from assets.staging import ROLLS_KEY
+from pipeline.checks import markdown_table, sql_asset_check
+from pipeline.marts import MART_SQL, build_period
+from pipeline.partitions import MONTHLY
+from pipeline.resources import WarehouseResource
+from pipeline.warehouse import run_sql
+
+MART_KEYS = {name: dg.AssetKey(["marts", name]) for name in MART_SQL}
+COVERAGE_KEY = MART_KEYS["coverage"]
+UNPARTITIONED_INPUTS = [
+    dg.AssetKey(["staging", name])
+    for name in ("aggregates", "population", "labour_force", "targets", "plans")
+]
+DESCRIPTIONS = {
+    "coverage": "Coverage of bhxh, bhxh_bb, bhxh_tn, bhtn (over the working-age labour force) and bhyt (over "
+    "the population) at nation, province, district and commune level, against each unit's target, with "
+    "the persons still needed; on the units of the period and on today's units.",
+    "plan_attainment": "New participants of the year to date (absent from the scheme at the previous "
+    "December) against the plan assigned to each unit, also per BHYT object code such as household GD.",
+    "bhyt_groups": "Active BHYT participants per object code and per group (1-5) of the Law on Health "
+    "Insurance.",
+    "retention": "Per scheme: continuing, new and stopped participants against the previous month, and "
+    "active rows due to renew next month.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key,
+            description=DESCRIPTIONS[name],
+            group_name="marts",
+            kinds={"duckdb"},
+            # The month's roll (the mart also reads the previous month and December for retention and
+            # new participants), plus the yearly inputs and the reference data.
+            deps=[
+                ROLLS_KEY,
+                *UNPARTITIONED_INPUTS,
+                ADMIN_UNITS_KEY,
+                ADMIN_CROSSWALK_KEY,
+                BHYT_OBJECT_CODES_KEY,
+            ],
+        )
+        for name, key in MART_KEYS.items()
+    ],
+    partitions_def=MONTHLY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    name="coverage_marts",
+)
+def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Build the four marts for every month of the run; a month without any roll or aggregate ends with
+    no rows."""
+    started = time.perf_counter()
+    builds = []
+    with warehouse.connect() as connection:
+        run_sql(connection, "marts/create_mart_tables.sql")
+        for partition_key in context.partition_keys:
+            build = build_period(connection, partition_key)
+            if any(build.rows.values()):
+                context.log.info(
+                    f"marts {partition_key}: "
+                    + ", ".join(f"{mart} {count:,}" for mart, count in build.rows.items())
+                    + f" rows ({build.seconds:.1f} s)"
+                )
+            builds.append(build)
+    with_rows = [b for b in builds if any(b.rows.values())]
+    per_period = pl.DataFrame(
+        [{"period": b.partition_key, **b.rows, "seconds": round(b.seconds, 2)} for b in with_rows],
+        schema={"period": pl.String, **{m: pl.Int64 for m in MART_SQL}, "seconds": pl.Float64},
+    )
+    for name, key in MART_KEYS.items():
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "rows_built": int(per_period[name].sum()) if with_rows else 0,
+                "periods_with_data": len(with_rows),
+                "per_period": dg.MetadataValue.md(
+                    markdown_table(per_period.select("period", name, "seconds"), 24)
+                ),
+                "seconds": round(time.perf_counter() - started, 2),
+            },
+        )
+
+
+children_sum_to_parent = sql_asset_check(
+    COVERAGE_KEY, "children_sum_to_their_parent", "checks/assert_children_sum_to_parent.sql"
+)
+national_totals_match = sql_asset_check(
+    COVERAGE_KEY, "national_totals_equal_on_both_boundaries", "checks/assert_national_totals_match.sql"
+)
+no_negative_counts = sql_asset_check(
+    COVERAGE_KEY, "no_negative_counts", "checks/assert_no_negative_counts.sql"
+)
+coverage_above_100 = sql_asset_check(
+    COVERAGE_KEY, "coverage_above_100_listed", "checks/warn_coverage_above_100.sql", blocking=False
+)
+indicators_missing = sql_asset_check(
+    COVERAGE_KEY, "indicators_missing_for_a_period", "checks/warn_indicators_missing.sql", blocking=False
+)
+superseded_aggregates = sql_asset_check(
+    COVERAGE_KEY,
+    "superseded_aggregates_agree_with_rolls",
+    "checks/warn_superseded_aggregates.sql",
+    blocking=False,
+)

@@ -1,0 +1,66 @@
+"""Building the marts of one period: facts, roll-up, then the four marts, in one transaction."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from pipeline.ingest import month_end
+from pipeline.warehouse import run_sql
+
+MART_SQL = {
+    "coverage": "marts/coverage.sql",
+    "plan_attainment": "marts/plan_attainment.sql",
+    "bhyt_groups": "marts/bhyt_groups.sql",
+    "retention": "marts/retention.sql",
+}
+# Bottom-up: districts from communes, provinces from districts (or communes), the nation from provinces.
+ROLL_UP_LEVELS = ("district", "province", "nation")
+
+
+@dataclass
+class PeriodBuild:
+    partition_key: str
+    rows: dict[str, int]
+    seconds: float
+
+
+def period_parameters(partition_key: str) -> dict[str, object]:
+    """The dates one period's SQL needs: its month end, the previous month end, the previous
+    December (baseline of 'new this year') and the next month end (for renewals due)."""
+    period = month_end(partition_key)
+    year, month = period.year, period.month
+    previous = month_end(f"{year - 1}-12") if month == 1 else month_end(f"{year}-{month - 1:02d}")
+    following = month_end(f"{year + 1}-01") if month == 12 else month_end(f"{year}-{month + 1:02d}")
+    return {
+        "period": period,
+        "year": year,
+        "previous_period": previous,
+        "previous_year_end": date(year - 1, 12, 31),
+        "next_period": following,
+    }
+
+
+def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> PeriodBuild:
+    """Replace ``partition_key``'s rows in every mart. A period with no roll and no aggregate ends up
+    with no rows (which also clears what an earlier delivery left)."""
+    started = time.perf_counter()
+    params = period_parameters(partition_key)
+    connection.execute("begin transaction")
+    try:
+        run_sql(connection, "intermediate/int_period_facts.sql", params)
+        for level in ROLL_UP_LEVELS:
+            run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
+        for sql in MART_SQL.values():
+            run_sql(connection, sql, params)
+        counts = run_sql(connection, "marts/count_period_rows.sql", params).fetchone()
+        rows = dict(zip(MART_SQL, counts, strict=True))
+        connection.execute("drop table period_facts")
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    return PeriodBuild(partition_key, rows, time.perf_counter() - started)

@@ -1,0 +1,420 @@
+-- Every count the marts need for one period ($period, a month end), as long-format facts
+-- (boundary, vintage, level, unit_code, measure, key, value), on both boundaries:
+--   as_reported: the vintage in force on $period; current: the latest vintage.
+-- Base facts come from the roll of the period (participants per indicator, BHYT object codes,
+-- new participants since the previous December, retention against the previous month), from
+-- aggregates dated $period (units the roll does not cover), and from the denominators of $year.
+-- Facts of an older vintage are re-expressed through ref.admin_crosswalk: each source's count is
+-- apportioned over its links by largest remainder, so totals are preserved exactly and national
+-- totals are identical on both boundaries. Higher levels are added by int_roll_up_level.sql.
+create or replace temp table period_facts as
+with vintages as (
+    select distinct vintage from ref.admin_units
+),
+
+boundaries as (
+    select
+        'as_reported' as boundary,
+        max(vintage) as vintage
+    from vintages
+    where vintage <= $period
+    union all
+    select
+        'current' as boundary,
+        max(vintage) as vintage
+    from vintages
+),
+
+rolls_now as (
+    select * from staging.rolls
+    where period = $period
+),
+
+rolls_before as (
+    select * from staging.rolls
+    where period = $previous_period
+),
+
+rolls_year_start as (
+    select * from staging.rolls
+    where period = $previous_year_end
+),
+
+covered_provinces as (
+    select distinct
+        units.vintage,
+        units.province_code
+    from rolls_now
+    inner join ref.admin_units as units
+        on rolls_now.vintage = units.vintage and rolls_now.commune_code = units.code
+),
+
+-- Where the roll covers a province, every commune (and commune-less district) there has a count,
+-- zero when nobody is on the roll.
+leaf_units as (
+    select
+        units.vintage,
+        units.level,
+        units.code
+    from ref.admin_units as units
+    inner join covered_provinces
+        on units.vintage = covered_provinces.vintage and units.province_code = covered_provinces.province_code
+    where
+        units.level = 'commune'
+        or (
+            units.level = 'district'
+            and not exists (
+                select 1 from ref.admin_units as children
+                where children.vintage = units.vintage and children.parent_code = units.code
+            )
+        )
+),
+
+indicators as (
+    select unnest(['bhxh', 'bhxh_bb', 'bhxh_tn', 'bhtn', 'bhyt']) as indicator
+),
+
+scheme_counts as (
+    select
+        commune_code as code,
+        lower(scheme) as indicator,
+        count(*) as value
+    from rolls_now
+    where is_active
+    group by commune_code, scheme
+),
+
+-- BHXH counts each person once: where someone is (wrongly) in both BB and TN, the BB row's commune.
+bhxh_persons as (
+    select arg_min(commune_code, scheme) as code
+    from rolls_now
+    where is_active and scheme in ('BHXH_BB', 'BHXH_TN')
+    group by person_key
+),
+
+bhxh_counts as (
+    select
+        code,
+        'bhxh' as indicator,
+        count(*) as value
+    from bhxh_persons
+    group by code
+),
+
+all_counts as (
+    select * from scheme_counts
+    union all
+    select * from bhxh_counts
+),
+
+roll_participants as (
+    select
+        leaf_units.vintage,
+        leaf_units.level,
+        leaf_units.code,
+        'participants' as measure,
+        indicators.indicator as key,
+        coalesce(counts.value, 0) as value,
+        'roll' as source
+    from leaf_units
+    cross join indicators
+    left join all_counts as counts
+        on leaf_units.code = counts.code and indicators.indicator = counts.indicator
+),
+
+object_codes as (
+    select
+        vintage,
+        'commune' as level,
+        commune_code as code,
+        'bhyt_object' as measure,
+        bhyt_object_code as key,
+        count(*) as value,
+        'roll' as source
+    from rolls_now
+    where is_active and scheme = 'BHYT'
+    group by vintage, commune_code, bhyt_object_code
+),
+
+year_start_active as (
+    select distinct
+        person_key,
+        scheme
+    from rolls_year_start
+    where is_active
+),
+
+new_this_year as (
+    select
+        rolls_now.vintage,
+        rolls_now.commune_code,
+        rolls_now.scheme,
+        rolls_now.bhyt_object_code
+    from rolls_now
+    anti join year_start_active
+        on rolls_now.person_key = year_start_active.person_key and rolls_now.scheme = year_start_active.scheme
+    where rolls_now.is_active and exists (select 1 from rolls_year_start)
+),
+
+new_participants as (
+    select
+        vintage,
+        'commune' as level,
+        commune_code as code,
+        'new_ytd' as measure,
+        scheme as key,
+        count(*) as value,
+        'roll' as source
+    from new_this_year
+    group by vintage, commune_code, scheme
+    union all
+    select
+        vintage,
+        'commune' as level,
+        commune_code as code,
+        'new_ytd' as measure,
+        'BHYT/' || bhyt_object_code as key,
+        count(*) as value,
+        'roll' as source
+    from new_this_year
+    where scheme = 'BHYT'
+    group by vintage, commune_code, bhyt_object_code
+),
+
+active_now as (
+    select
+        person_key,
+        scheme,
+        commune_code,
+        vintage,
+        valid_to
+    from rolls_now
+    where is_active
+),
+
+active_before as (
+    select
+        person_key,
+        scheme,
+        commune_code,
+        vintage
+    from rolls_before
+    where is_active
+),
+
+-- Retention needs both snapshots; "stopped" people are counted where they were last month.
+retention as (
+    select
+        active_now.vintage,
+        'commune' as level,
+        active_now.commune_code as code,
+        case when active_before.person_key is null then 'new' else 'continuing' end as measure,
+        active_now.scheme as key,
+        count(*) as value,
+        'roll' as source
+    from active_now
+    left join active_before
+        on active_now.person_key = active_before.person_key and active_now.scheme = active_before.scheme
+    where exists (select 1 from rolls_before)
+    group by all
+    union all
+    select
+        active_before.vintage,
+        'commune' as level,
+        active_before.commune_code as code,
+        'stopped' as measure,
+        active_before.scheme as key,
+        count(*) as value,
+        'roll' as source
+    from active_before
+    anti join active_now
+        on active_before.person_key = active_now.person_key and active_before.scheme = active_now.scheme
+    where exists (select 1 from rolls_now)
+    group by all
+    union all
+    select
+        vintage,
+        'commune' as level,
+        commune_code as code,
+        'due_next_month' as measure,
+        scheme as key,
+        count(*) as value,
+        'roll' as source
+    from active_now
+    where valid_to > $period and valid_to <= $next_period and exists (select 1 from rolls_before)
+    group by all
+),
+
+aggregates_now as (
+    select
+        vintage,
+        unit_level as level,
+        unit_code as code,
+        lower(scheme) as indicator,
+        participants as value
+    from staging.aggregates
+    where as_of = $period
+),
+
+-- Where only BB and TN are reported, their sum is the BHXH total (the two are exclusive by law).
+aggregates_with_bhxh as (
+    select * from aggregates_now
+    union all
+    select
+        vintage,
+        level,
+        code,
+        'bhxh' as indicator,
+        sum(value) as value
+    from aggregates_now
+    where indicator in ('bhxh_bb', 'bhxh_tn')
+    group by vintage, level, code
+    having
+        count(*) = 2
+        and not exists (
+            select 1 from aggregates_now as totals
+            where
+                totals.indicator = 'bhxh'
+                and totals.vintage = aggregates_now.vintage
+                and totals.code = aggregates_now.code
+        )
+),
+
+-- The roll wins: aggregates of units it covers (and of their ancestors) are superseded.
+aggregate_participants as (
+    select
+        aggregates.vintage,
+        aggregates.level,
+        aggregates.code,
+        'participants' as measure,
+        aggregates.indicator as key,
+        aggregates.value,
+        'aggregate' as source
+    from aggregates_with_bhxh as aggregates
+    left join ref.admin_units as units
+        on aggregates.vintage = units.vintage and aggregates.code = units.code
+    where
+        (aggregates.level = 'nation' and not exists (select 1 from covered_provinces))
+        or (
+            aggregates.level != 'nation'
+            and units.province_code not in (select covered.province_code from covered_provinces as covered)
+        )
+),
+
+base_facts as (
+    select * from roll_participants
+    union all
+    select * from object_codes
+    union all
+    select * from new_participants
+    union all
+    select * from retention
+    union all
+    select * from aggregate_participants
+),
+
+denominators_of_year as (
+    select * from staging.denominators
+    where year = $year
+),
+
+-- Each boundary takes the year's figures from its own vintage, else from the latest earlier vintage
+-- that has them (re-expressed below); figures of a later vintage cannot be mapped back.
+figure_vintages as (
+    select distinct vintage from denominators_of_year
+),
+
+denominator_vintage as (
+    select
+        boundaries.boundary,
+        max(figure_vintages.vintage) as vintage
+    from boundaries
+    inner join figure_vintages
+        on boundaries.vintage >= figure_vintages.vintage
+    group by boundaries.boundary
+),
+
+facts_per_boundary as (
+    select
+        boundaries.boundary,
+        boundaries.vintage as target_vintage,
+        base_facts.*
+    from base_facts
+    inner join boundaries
+        on base_facts.vintage <= boundaries.vintage
+    union all
+    select
+        boundaries.boundary,
+        boundaries.vintage as target_vintage,
+        denominators_of_year.vintage,
+        denominators_of_year.unit_level as level,
+        denominators_of_year.unit_code as code,
+        'denominator' as measure,
+        denominators_of_year.kind as key,
+        denominators_of_year.value,
+        'denominator' as source
+    from denominators_of_year
+    inner join denominator_vintage
+        on denominators_of_year.vintage = denominator_vintage.vintage
+    inner join boundaries
+        on denominator_vintage.boundary = boundaries.boundary
+),
+
+mapped as (
+    select
+        facts.boundary,
+        facts.target_vintage,
+        facts.vintage as from_vintage,
+        facts.level as from_level,
+        facts.code as from_code,
+        facts.measure,
+        facts.key,
+        facts.value,
+        facts.source,
+        case when facts.vintage = facts.target_vintage then facts.code else links.to_code end as to_code,
+        case
+            when facts.vintage = facts.target_vintage then facts.level
+            when facts.level = 'district' then 'province'
+            else facts.level
+        end as to_level,
+        case when facts.vintage = facts.target_vintage then 1.0 else links.weight end as weight,
+        coalesce(links.is_partial, false) as approximate
+    from facts_per_boundary as facts
+    left join ref.admin_crosswalk as links
+        on
+            facts.vintage < facts.target_vintage
+            and facts.vintage = links.from_vintage
+            and facts.target_vintage = links.to_vintage
+            and facts.level = links.from_level
+            and facts.code = links.from_code
+    -- A district's figure is only part of its new province: it cannot stand for the province, so
+    -- district facts stay on the as_reported boundary (provinces re-sum from their communes).
+    where not (facts.level = 'district' and facts.vintage < facts.target_vintage)
+),
+
+-- Largest remainder: floors first, then the units left over go to the largest fractional parts.
+apportioned as (
+    select
+        *,
+        floor(value * weight) as floor_share,
+        value - sum(floor(value * weight)) over source_unit as left_over,
+        row_number() over (
+            source_unit order by value * weight - floor(value * weight) desc, to_code
+        ) as remainder_rank
+    from mapped
+    where to_code is not null
+    window source_unit as (partition by boundary, from_vintage, from_level, from_code, measure, key, source)
+)
+
+select
+    boundary,
+    target_vintage as vintage,
+    to_level as level,
+    to_code as unit_code,
+    measure,
+    key,
+    sum(floor_share + case when remainder_rank <= left_over then 1 else 0 end)::bigint as value,
+    case when min(source) = max(source) then min(source) else 'mixed' end as source,
+    bool_or(approximate) as approximate
+from apportioned
+group by boundary, target_vintage, to_level, to_code, measure, key;

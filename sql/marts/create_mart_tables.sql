@@ -1,0 +1,104 @@
+-- The published marts (marts contract). Periods are replaced one at a time, so tables are created
+-- only when missing.
+create schema if not exists marts;
+
+create table if not exists marts.coverage (
+    period date not null,
+    year integer not null,
+    boundary varchar not null,
+    vintage date not null,
+    level varchar not null,
+    unit_code varchar not null,
+    unit_name varchar,
+    province_code varchar,
+    province_name varchar,
+    indicator varchar not null,
+    participants bigint not null,
+    denominator bigint,
+    denominator_kind varchar not null,
+    coverage_pct double,
+    target_pct double,
+    gap_pp double,
+    persons_to_target bigint,
+    target_met boolean,
+    source varchar not null,
+    approximate boolean not null,
+    coverage_above_100 boolean,
+    primary key (period, boundary, level, unit_code, indicator)
+);
+
+create table if not exists marts.plan_attainment (
+    year integer not null,
+    period date not null,
+    boundary varchar not null,
+    vintage date not null,
+    level varchar not null,
+    unit_code varchar not null,
+    unit_name varchar,
+    scheme varchar not null,
+    bhyt_object_code varchar,
+    new_participants bigint,
+    planned_new bigint,
+    attainment_pct double,
+    approximate boolean not null
+);
+
+create table if not exists marts.bhyt_groups (
+    period date not null,
+    boundary varchar not null,
+    vintage date not null,
+    level varchar not null,
+    unit_code varchar not null,
+    unit_name varchar,
+    group_no integer not null,
+    object_code varchar not null,
+    participants bigint not null,
+    approximate boolean not null
+);
+
+create table if not exists marts.retention (
+    period date not null,
+    boundary varchar not null,
+    vintage date not null,
+    level varchar not null,
+    unit_code varchar not null,
+    unit_name varchar,
+    scheme varchar not null,
+    continuing bigint not null,
+    new bigint not null,
+    stopped bigint not null,
+    due_next_month bigint not null,
+    approximate boolean not null
+);
+
+-- Comments are single string literals: long lines are expected here.
+-- noqa: disable=LT05
+comment on table marts.coverage is 'Coverage of each indicator at every level and month, on the units of the period (boundary as_reported) and re-expressed on the latest units (boundary current). One row per period, boundary, level, unit_code, indicator. Rates are summed participants over summed denominators, never averaged.';
+comment on column marts.coverage.period is 'Snapshot date: last day of the month.';
+comment on column marts.coverage.year is 'Year of the period; denominators and targets are the figures of this year.';
+comment on column marts.coverage.boundary is 'as_reported: units as they existed at period. current: re-expressed on the latest vintage through ref.admin_crosswalk.';
+comment on column marts.coverage.vintage is 'Boundary vintage that unit_code belongs to (look units up by vintage and code).';
+comment on column marts.coverage.level is 'nation, province, district (as_reported before 2025-07-01 only) or commune.';
+comment on column marts.coverage.unit_code is 'GSO code of the unit in vintage (VN for the nation).';
+comment on column marts.coverage.unit_name is 'Vietnamese name of the unit in vintage.';
+comment on column marts.coverage.province_code is 'Containing province in the same vintage; NULL for the nation.';
+comment on column marts.coverage.province_name is 'Name of the containing province.';
+comment on column marts.coverage.indicator is 'bhxh (BHXH_BB + BHXH_TN, each person once), bhxh_bb, bhxh_tn, bhtn over the labour force; bhyt over the population.';
+comment on column marts.coverage.participants is 'People active on the snapshot date (valid_from <= period <= valid_to), from the roll, or the aggregate count where no roll exists.';
+comment on column marts.coverage.denominator is 'Working-age labour force or average population of the year: the unit''s own figure, else the sum of its children when every child has one, else NULL.';
+comment on column marts.coverage.denominator_kind is 'labour_force (bhxh, bhxh_bb, bhxh_tn, bhtn) or population (bhyt).';
+comment on column marts.coverage.coverage_pct is 'participants / denominator * 100, not rounded and never clipped (published data has units above 100%); NULL when the denominator is unknown.';
+comment on column marts.coverage.target_pct is 'Target assigned to this very unit for the year and indicator; NULL without one (targets do not cascade between levels).';
+comment on column marts.coverage.gap_pp is 'target_pct - coverage_pct in percentage points; positive = short of the target.';
+comment on column marts.coverage.persons_to_target is 'max(0, ceil(target_pct * denominator / 100) - participants): people still needed; NULL without target or denominator.';
+comment on column marts.coverage.target_met is 'TRUE when participants reach ceil(target_pct * denominator / 100).';
+comment on column marts.coverage.source is 'roll (person-level roll), aggregate (reported counts) or mixed (children from both).';
+comment on column marts.coverage.approximate is 'TRUE when re-expression went through a partial (split) crosswalk link: the figure depends on the apportioning rule.';
+comment on column marts.coverage.coverage_above_100 is 'coverage_pct > 100: shown unclipped and flagged (a WARN check lists these units).';
+comment on table marts.plan_attainment is 'New participants of the year to date against the assigned plan (kế hoạch giao), per unit, scheme and (for BHYT) object code.';
+comment on column marts.plan_attainment.bhyt_object_code is 'NULL = all participants of the scheme; else one BHYT object code (e.g. GD household).';
+comment on column marts.plan_attainment.new_participants is 'People active at period who were not active in the scheme at the end of the previous year (December roll); NULL when that roll is missing.';
+comment on column marts.plan_attainment.planned_new is 'New participants assigned to this unit for the year; NULL without a plan.';
+comment on column marts.plan_attainment.attainment_pct is 'new_participants / planned_new * 100.';
+comment on table marts.bhyt_groups is 'Active BHYT participants by object code and by the five groups of the Law on Health Insurance (1 employer and employee, 2 social-insurance agency, 3 state budget, 4 partly subsidised, 5 household).';
+comment on table marts.retention is 'Month-on-month movement per scheme against the previous month''s snapshot: continuing (active both months), new (active now, not last month), stopped (active last month, not now, counted where they were), and due_next_month (active rows whose valid_to falls in the next month: cards and contributions to renew).';
