@@ -11,6 +11,7 @@ from assets.staging import ROLLS_KEY
 from pipeline.checks import markdown_table, sql_asset_check
 from pipeline.marts import MART_SQL, build_period
 from pipeline.partitions import MONTHLY
+from pipeline.progress import over_months
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import run_sql
 
@@ -63,7 +64,7 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     builds = []
     with warehouse.connect() as connection:
         run_sql(connection, "marts/create_mart_tables.sql")
-        for partition_key in context.partition_keys:
+        for partition_key in over_months(context.partition_keys, "marts"):
             build = build_period(connection, partition_key)
             if any(build.rows.values()):
                 context.log.info(

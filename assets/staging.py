@@ -10,6 +10,7 @@ from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_C
 from pipeline import ingest
 from pipeline.checks import markdown_table, sql_asset_check
 from pipeline.partitions import MONTHLY
+from pipeline.progress import over_months
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import run_sql
 
@@ -62,7 +63,7 @@ def rolls(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg
     reports = []
     with warehouse.connect() as connection:
         run_sql(connection, "staging/create_staging_tables.sql")
-        for partition_key in context.partition_keys:
+        for partition_key in over_months(context.partition_keys, "rolls"):
             report = ingest.ingest_roll_month(
                 connection, warehouse.paths.raw, partition_key, progress=context.log.debug
             )

@@ -395,7 +395,19 @@ def ingest_roll_month(
     files = source_files(folder, raw_root) if folder.is_dir() else []
     if folder.is_dir() and not files:
         raise RawFileError(folder, "empty snapshot: the roll folder holds no .csv or .parquet file")
-    pads = hmac_pads(load_key()) if files else None
+    if not folder.is_dir():
+        # No delivery for the month: forget whatever an earlier delivery left, and nothing else to do.
+        if run_sql(connection, "staging/roll_month_stored.sql", params).fetchone()[0]:
+            _in_transaction(
+                connection,
+                lambda: (
+                    run_sql(connection, "staging/clear_source.sql", params),
+                    run_sql(connection, "staging/forget_roll_month.sql", params),
+                ),
+            )
+        report.seconds = time.perf_counter() - started
+        return report
+    pads = hmac_pads(load_key())
 
     def load() -> None:
         run_sql(connection, "staging/clear_source.sql", params)

@@ -49,6 +49,9 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
     with no rows (which also clears what an earlier delivery left)."""
     started = time.perf_counter()
     params = period_parameters(partition_key)
+    if not run_sql(connection, "marts/period_has_data.sql", params).fetchone()[0]:
+        run_sql(connection, "marts/clear_period.sql", params)
+        return PeriodBuild(partition_key, dict.fromkeys(MART_SQL, 0), time.perf_counter() - started)
     connection.execute("begin transaction")
     try:
         run_sql(connection, "intermediate/int_period_facts.sql", params)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
+from pipeline.lock import RunLock
 from pipeline.settings import DATA_DIR_ENV, PROJECT_ROOT, DataPaths
-from pipeline.warehouse import connect_work
+from pipeline.warehouse import connect_work, remove_stale_builds
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -21,6 +23,20 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     data_dir: str = ""
+    _lock: RunLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Hold the warehouse lock for the whole run (the in-process executor runs every step here),
+        so two runs never write the working database or publish at the same time."""
+        self._lock = RunLock(self.paths.work_dir / "pipeline.lock")
+        self._lock.acquire()
+        # Half-built files of a killed run are removed once we are the only writer.
+        self.paths.marts.mkdir(parents=True, exist_ok=True)
+        remove_stale_builds(self.paths)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
     @property
     def paths(self) -> DataPaths:

@@ -61,7 +61,7 @@ def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> 
     from pipeline.definitions import defs
 
     started = time.perf_counter()
-    job = defs.resolve_implicit_global_asset_job_def()
+    job = defs.resolve_job_def("pipeline_job")
     with dagster_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -77,6 +77,11 @@ def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> 
             cause = error.cause.message.strip() if error and error.cause else None
             message = (cause or (error.message.strip() if error else "failed")).splitlines()[-1]
             report.failures.append(f"{event.step_key}: {message}")
+        elif event.event_type == dg.DagsterEventType.RUN_FAILURE and not report.failures:
+            error = event.event_specific_data.error if event.event_specific_data else None
+            if error is not None:
+                cause = error.cause.message.strip() if error.cause else error.message.strip()
+                report.failures.append(cause.splitlines()[-1])
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
             if not evaluation.passed:

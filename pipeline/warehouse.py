@@ -42,8 +42,16 @@ MART_TABLES = tuple(
     for name in ("coverage", "plan_attainment", "bhyt_groups", "retention")
 )
 
+PUBLICATIONS = Table("ref.publications", "reference/publications.sql")
+
 # What analysts see in the published warehouse, in publication order.
-PUBLISHED_TABLES: tuple[Table, ...] = (ADMIN_UNITS, ADMIN_CROSSWALK, BHYT_OBJECT_CODES, *MART_TABLES)
+PUBLISHED_TABLES: tuple[Table, ...] = (
+    ADMIN_UNITS,
+    ADMIN_CROSSWALK,
+    BHYT_OBJECT_CODES,
+    *MART_TABLES,
+    PUBLICATIONS,
+)
 
 
 def read_sql(relative_path: str) -> str:

@@ -44,7 +44,7 @@ def run_graph(data_dir: DataPaths):
     def _run(
         months: tuple[str, str] = ("2025-08", "2025-08"), selection: list[dg.AssetKey] | None = None
     ) -> dg.ExecuteInProcessResult:
-        job = defs.resolve_implicit_global_asset_job_def()
+        job = defs.resolve_job_def("pipeline_job")
         with dg.DagsterInstance.ephemeral() as instance:
             return job.execute_in_process(
                 instance=instance,

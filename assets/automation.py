@@ -1,0 +1,99 @@
+"""Running by itself: the job, the nightly schedule, and the sensor that picks up new deliveries."""
+
+import dagster as dg
+
+from assets.marts import MART_KEYS, UNPARTITIONED_INPUTS
+from assets.publication import published_warehouse
+from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
+from pipeline.partitions import MONTHLY
+from pipeline.runner import month_range_tags
+from pipeline.sensing import Cursor, detect_changes
+from pipeline.settings import DataPaths
+
+# A change in a yearly source or the reference data: rebuild everything downstream except the rolls
+# (re-reading every roll month would be the costliest part and nothing there changed).
+EVERYTHING_BUT_ROLLS = [
+    ADMIN_UNITS_KEY,
+    ADMIN_CROSSWALK_KEY,
+    BHYT_OBJECT_CODES_KEY,
+    *UNPARTITIONED_INPUTS,
+    *MART_KEYS.values(),
+    published_warehouse.key,
+]
+
+# Every asset; monthly ones run over the partition range given by the run's tags (one run per range).
+pipeline_job = dg.define_asset_job(
+    "pipeline_job",
+    selection=dg.AssetSelection.all(),
+    description="Reference data, staging, marts and publication; monthly assets over a range of months.",
+)
+
+
+def previous_month(month: str) -> str:
+    keys = MONTHLY.get_partition_keys()
+    position = keys.index(month)
+    return keys[max(0, position - 1)]
+
+
+def months_affected_by(month: str) -> tuple[str, str]:
+    """A roll month feeds its own marts, the next month's retention, and, for December, the new
+    participants of every month of the next year."""
+    keys = MONTHLY.get_partition_keys()
+    year, number = map(int, month.split("-"))
+    last = f"{year + 1}-12" if number == 12 else f"{year}-{number + 1:02d}"
+    return month, min(last, keys[-1])
+
+
+@dg.schedule(
+    job=pipeline_job,
+    cron_schedule="30 1 * * *",
+    execution_timezone="Asia/Ho_Chi_Minh",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Nightly at 01:30 (Hanoi time): the current month, and the previous one again for late "
+    "corrections, in one run that ends with publication.",
+)
+def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    current = context.scheduled_execution_time.strftime("%Y-%m")
+    months = (previous_month(current), current)
+    return dg.RunRequest(
+        run_key=None,
+        tags={**month_range_tags(months), "pipeline/trigger": "schedule"},
+    )
+
+
+@dg.sensor(
+    job=pipeline_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches raw/: a new or changed roll month runs that month's partitions (and the ones "
+    "that depend on it); a change in another source reruns everything but the rolls. Files must be "
+    "unchanged across two ticks before they count (a delivery still being copied is skipped); run keys "
+    "are content hashes, so each content change runs once.",
+)
+def raw_files_sensor(context: dg.SensorEvaluationContext):
+    # Not the warehouse resource: setting it up takes the run lock, and a sensor only reads raw/.
+    changes, cursor = detect_changes(DataPaths.from_env().raw, Cursor.load(context.cursor))
+    requests = []
+    for change in changes:
+        if change.roll_month and change.roll_month in MONTHLY.get_partition_keys():
+            months = months_affected_by(change.roll_month)
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{change.group}:{change.content_hash}",
+                    tags={**month_range_tags(months), "pipeline/trigger": "sensor"},
+                )
+            )
+    table_changes = [c for c in changes if not c.roll_month]
+    if table_changes:
+        keys = MONTHLY.get_partition_keys()
+        requests.append(
+            dg.RunRequest(
+                run_key=";".join(f"{c.group}:{c.content_hash}" for c in table_changes),
+                asset_selection=EVERYTHING_BUT_ROLLS,
+                tags={**month_range_tags((keys[0], keys[-1])), "pipeline/trigger": "sensor"},
+            )
+        )
+    context.update_cursor(cursor.dump())
+    if not requests:
+        return dg.SkipReason("no stable change under raw/")
+    return requests

@@ -1,0 +1,25 @@
+-- ref.publications: one row per publication of the warehouse (run history for analysts). It
+-- accumulates in the working database and is published with everything else.
+create schema if not exists ref;
+
+create table if not exists ref.publications (
+    publication_id bigint primary key,
+    published_at timestamptz not null,
+    run_id varchar not null,
+    first_period date,
+    last_period date,
+    periods integer not null,
+    row_counts struct(table_name varchar, n_rows bigint)[] not null,
+    input_files struct(source_file varchar, sha256 varchar, rows_read bigint)[] not null,
+    checks_passed varchar[] not null,
+    checks_warned varchar[] not null
+);
+
+-- Comments are single string literals: long lines are expected here.
+-- noqa: disable=LT05
+comment on table ref.publications is 'Every publication of this warehouse: when, by which Dagster run, which periods, how many rows per table, which raw files (SHA-256) went in, and which checks passed or warned.';
+comment on column ref.publications.periods is 'Number of months with rows in marts.coverage.';
+comment on column ref.publications.row_counts is 'Rows per published table at this publication.';
+comment on column ref.publications.input_files is 'Every raw file ingested, with its SHA-256 and data rows.';
+comment on column ref.publications.checks_passed is 'Asset checks of the run that passed (asset:check).';
+comment on column ref.publications.checks_warned is 'WARN-severity checks of the run that failed: published anyway, worth a look.';
