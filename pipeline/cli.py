@@ -1,4 +1,4 @@
-"""The command line (marts contract): ``demo``, ``run``.
+"""The command line (marts contract): ``demo``, ``generate``, ``run``.
 
 Kept thin: it parses arguments, calls the runner, and prints what happened. Heavy imports (Dagster)
 happen inside the commands so ``--help`` stays instant.
@@ -20,7 +20,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("demo", help="build everything on the bundled default and print a summary")
+    commands.add_parser(
+        "demo",
+        help="generate sample data if raw/ has none, build and publish everything, print a summary",
+    )
+
+    generate = commands.add_parser(
+        "generate",
+        help="write synthetic raw data (clearly labelled synthetic) in the raw contract",
+        description="Write realistic synthetic raw data into <data dir>/raw/ (see docs/generator.md).",
+    )
+    from pipeline.generate.options import add_arguments
+
+    add_arguments(generate)
 
     run = commands.add_parser(
         "run",
@@ -48,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         return command_run(paths, first, last)
     if args.command == "demo":
         return command_demo(paths)
+    if args.command == "generate":
+        from pipeline.generate import generate, options_from_args
+
+        print(generate(paths, options_from_args(args)).summary())
+        return 0
     raise AssertionError(args.command)
 
 
@@ -77,7 +94,24 @@ def command_run(paths: DataPaths, first: str | None = None, last: str | None = N
     return 0
 
 
+def has_raw_data(paths: DataPaths) -> bool:
+    from pipeline.raw_io import list_source_files
+
+    return (
+        any(list_source_files(folder).files for folder in paths.raw.iterdir())
+        if paths.raw.is_dir()
+        else False
+    )
+
+
 def command_demo(paths: DataPaths) -> int:
+    if has_raw_data(paths):
+        print(f"Using the raw data already in {paths.raw}")
+    else:
+        from pipeline.generate import DEMO_OPTIONS, generate
+
+        print(f"No raw data in {paths.raw}: generating the synthetic demo data set first.", flush=True)
+        print(generate(paths, DEMO_OPTIONS).summary(), flush=True)
     status = command_run(paths)
     if status == 0:
         from pipeline.summary import print_summary

@@ -20,6 +20,14 @@ def print_summary(paths: DataPaths) -> None:
             "select count(distinct from_code) filter (where is_partial), count(distinct from_code) "
             "from ref.admin_crosswalk where from_level = 'commune'"
         ).fetchone()
+        periods = connection.execute(
+            "select min(period), max(period), count(distinct period) from marts.coverage"
+        ).fetchone()
+        national = connection.execute(
+            "select indicator, participants, denominator, coverage_pct, target_pct from marts.coverage "
+            "where boundary = 'current' and level = 'nation' "
+            "and period = (select max(period) from marts.coverage) order by indicator"
+        ).fetchall()
     print("\nWarehouse contents:")
     for name, rows in tables:
         print(f"  {name:<28} {rows:>10,} rows")
@@ -27,6 +35,16 @@ def print_summary(paths: DataPaths) -> None:
     for vintage, level, count in units:
         print(f"  {vintage}  {level:<9} {count:>7,}")
     print(f"Crosswalk: {partial[1]:,} communes linked to later vintages, {partial[0]:,} of them split.")
+    if periods[2]:
+        print(
+            f"Marts: {periods[2]} periods from {periods[0]} to {periods[1]}. National coverage at {periods[1]}:"
+        )
+        for indicator, participants, denominator, coverage, target in national:
+            rate = f"{coverage:6.2f}%" if coverage is not None else "   n/a "
+            goal = f"target {target:.2f}%" if target is not None else "no target"
+            print(f"  {indicator:<8} {participants:>12,} of {denominator or 0:>12,}  {rate}  ({goal})")
+    else:
+        print("Marts: empty (no rolls or aggregates in raw/ yet): reference tables published.")
     print(f"\nOpen it read-only:  duckdb -readonly {paths.warehouse}")
     print(
         f'            or:     python -c "import duckdb; '
