@@ -99,11 +99,23 @@ def load_table(connection: duckdb.DuckDBPyConnection, table: Table, rows: pl.Dat
     return count
 
 
+MEMORY_LIMIT_ENV = "PIPELINE_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "5GB"
+
+
 @contextmanager
 def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The working database (created on first use)."""
+    """The working database (created on first use). DuckDB would take 80% of the machine's memory by
+    default; a national roll month must fit in 8 GB with polars alongside, so DuckDB is capped (and
+    spills to disk beyond the cap)."""
     paths.work_dir.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(paths.work_db))
+    connection = duckdb.connect(
+        str(paths.work_db),
+        config={
+            "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
+            "temp_directory": str(paths.work_dir / "spill"),
+        },
+    )
     try:
         yield connection
     finally:

@@ -360,7 +360,28 @@ facts_per_boundary as (
         on denominator_vintage.boundary = boundaries.boundary
 ),
 
+-- Facts already on the boundary's vintage stay where they are; older ones follow the crosswalk (an
+-- equi-join: an inequality in the join condition would make it a nested loop). A district's figure
+-- is only part of its new province and cannot stand for it, so district facts stay on the
+-- as_reported boundary (provinces re-sum from their communes).
 mapped as (
+    select
+        boundary,
+        target_vintage,
+        vintage as from_vintage,
+        level as from_level,
+        code as from_code,
+        measure,
+        key,
+        value,
+        source,
+        code as to_code,
+        level as to_level,
+        1.0 as weight,
+        false as approximate
+    from facts_per_boundary
+    where vintage = target_vintage
+    union all
     select
         facts.boundary,
         facts.target_vintage,
@@ -371,25 +392,18 @@ mapped as (
         facts.key,
         facts.value,
         facts.source,
-        case when facts.vintage = facts.target_vintage then facts.code else links.to_code end as to_code,
-        case
-            when facts.vintage = facts.target_vintage then facts.level
-            when facts.level = 'district' then 'province'
-            else facts.level
-        end as to_level,
-        case when facts.vintage = facts.target_vintage then 1.0 else links.weight end as weight,
-        coalesce(links.is_partial, false) as approximate
+        links.to_code,
+        facts.level as to_level,
+        links.weight,
+        links.is_partial as approximate
     from facts_per_boundary as facts
-    left join ref.admin_crosswalk as links
+    inner join ref.admin_crosswalk as links
         on
-            facts.vintage < facts.target_vintage
-            and facts.vintage = links.from_vintage
+            facts.vintage = links.from_vintage
             and facts.target_vintage = links.to_vintage
             and facts.level = links.from_level
             and facts.code = links.from_code
-    -- A district's figure is only part of its new province: it cannot stand for the province, so
-    -- district facts stay on the as_reported boundary (provinces re-sum from their communes).
-    where not (facts.level = 'district' and facts.vintage < facts.target_vintage)
+    where facts.vintage < facts.target_vintage and facts.level != 'district'
 ),
 
 -- Largest remainder: floors first, then the units left over go to the largest fractional parts.
@@ -402,19 +416,67 @@ apportioned as (
             source_unit order by value * weight - floor(value * weight) desc, to_code
         ) as remainder_rank
     from mapped
-    where to_code is not null
     window source_unit as (partition by boundary, from_vintage, from_level, from_code, measure, key, source)
+),
+
+re_expressed as (
+    select
+        boundary,
+        target_vintage as vintage,
+        to_level as level,
+        to_code as unit_code,
+        measure,
+        key,
+        sum(floor_share + case when remainder_rank <= left_over then 1 else 0 end)::bigint as value,
+        case when min(source) = max(source) then min(source) else 'mixed' end as source,
+        bool_or(approximate) as approximate
+    from apportioned
+    group by boundary, target_vintage, to_level, to_code, measure, key
+),
+
+-- Communes that no link reaches (the island special zones, whose pre-reform districts had no
+-- communes) count zero people where the roll covers their province, like any commune nobody is in.
+covered_target_provinces as (
+    select distinct
+        re_expressed.boundary,
+        re_expressed.vintage,
+        units.province_code
+    from re_expressed
+    inner join ref.admin_units as units
+        on re_expressed.vintage = units.vintage and re_expressed.unit_code = units.code
+    where
+        re_expressed.measure = 'participants'
+        and re_expressed.source = 'roll'
+        and re_expressed.level = 'commune'
+),
+
+unreached_communes as (
+    select
+        covered.boundary,
+        units.vintage,
+        'commune' as level,
+        units.code as unit_code,
+        'participants' as measure,
+        indicators.indicator as key,
+        0::bigint as value,
+        'roll' as source,
+        false as approximate
+    from covered_target_provinces as covered
+    inner join ref.admin_units as units
+        on
+            covered.vintage = units.vintage
+            and covered.province_code = units.province_code
+            and units.level = 'commune'
+    cross join indicators
+    anti join re_expressed
+        on
+            covered.boundary = re_expressed.boundary
+            and units.code = re_expressed.unit_code
+            and re_expressed.level = 'commune'
+            and re_expressed.measure = 'participants'
+            and indicators.indicator = re_expressed.key
 )
 
-select
-    boundary,
-    target_vintage as vintage,
-    to_level as level,
-    to_code as unit_code,
-    measure,
-    key,
-    sum(floor_share + case when remainder_rank <= left_over then 1 else 0 end)::bigint as value,
-    case when min(source) = max(source) then min(source) else 'mixed' end as source,
-    bool_or(approximate) as approximate
-from apportioned
-group by boundary, target_vintage, to_level, to_code, measure, key;
+select * from re_expressed
+union all
+select * from unreached_communes;

@@ -1,5 +1,6 @@
 -- The published marts (marts contract). Periods are replaced one at a time, so tables are created
--- only when missing.
+-- only when missing. No primary keys: DuckDB's index makes deleting a period slow, and the grain is
+-- guaranteed by construction (and guarded by the reconciliation checks).
 create schema if not exists marts;
 
 create table if not exists marts.coverage (
@@ -23,8 +24,7 @@ create table if not exists marts.coverage (
     target_met boolean,
     source varchar not null,
     approximate boolean not null,
-    coverage_above_100 boolean,
-    primary key (period, boundary, level, unit_code, indicator)
+    coverage_above_100 boolean
 );
 
 create table if not exists marts.plan_attainment (
