@@ -419,19 +419,65 @@ apportioned as (
     window source_unit as (partition by boundary, from_vintage, from_level, from_code, measure, key, source)
 ),
 
-re_expressed as (
+shares as (
     select
         boundary,
-        target_vintage as vintage,
-        to_level as level,
-        to_code as unit_code,
+        target_vintage,
+        from_vintage,
+        from_level,
+        to_level,
+        to_code,
         measure,
         key,
         sum(floor_share + case when remainder_rank <= left_over then 1 else 0 end)::bigint as value,
         case when min(source) = max(source) then min(source) else 'mixed' end as source,
-        bool_or(approximate) as approximate
+        bool_or(approximate) as approximate,
+        count(distinct from_code) filter (where weight > 0) as n_sources
     from apportioned
-    group by boundary, target_vintage, to_level, to_code, measure, key
+    group by boundary, target_vintage, from_vintage, from_level, to_level, to_code, measure, key
+),
+
+-- How many units of an older vintage feed each unit of a later one (links carrying people only).
+incoming_links as (
+    select
+        from_vintage,
+        to_vintage,
+        from_level,
+        to_code,
+        count(distinct from_code) as n_sources
+    from ref.admin_crosswalk
+    where weight > 0
+    group by from_vintage, to_vintage, from_level, to_code
+),
+
+-- A merged unit's participants or denominator is known only when every unit merged into it has a
+-- figure: never a partial sum (e.g. an old province whose aggregate was quarantined).
+re_expressed as (
+    select
+        shares.boundary,
+        shares.target_vintage as vintage,
+        shares.to_level as level,
+        shares.to_code as unit_code,
+        shares.measure,
+        shares.key,
+        sum(shares.value)::bigint as value,
+        case
+            when min(shares.source) = max(shares.source) then min(shares.source) else 'mixed'
+        end as source,
+        bool_or(shares.approximate) as approximate
+    from shares
+    left join incoming_links
+        on
+            shares.from_vintage = incoming_links.from_vintage
+            and shares.target_vintage = incoming_links.to_vintage
+            and shares.from_level = incoming_links.from_level
+            and shares.to_code = incoming_links.to_code
+    where
+        shares.measure not in ('participants', 'denominator')
+        or shares.from_vintage = shares.target_vintage
+        or shares.n_sources >= coalesce(incoming_links.n_sources, 0)
+    group by
+        shares.boundary, shares.target_vintage, shares.to_level, shares.to_code, shares.measure, shares.key
 ),
 
 -- Communes that no link reaches (the island special zones, whose pre-reform districts had no

@@ -244,3 +244,22 @@ def test_plan_attainment_groups_and_retention(tmp_path: Path, connection):
         "where boundary = 'current' and level = 'nation' and scheme = 'BHYT'"
     ).fetchone()
     assert retention == (6, 5, 2, 1)
+
+
+def test_a_merged_province_missing_one_old_figure_is_unknown_not_a_partial_sum(
+    tmp_path: Path, connection, reference_frames
+):
+    units, _ = reference_frames
+    old = units.filter((pl.col("vintage") == pl.date(2000, 1, 1)) & (pl.col("level") == "province"))["code"]
+    rows = [
+        f"2019-12-31,province,{code},BHXH,1000" for code in old.sort() if code != "27"
+    ]  # Bắc Ninh missing
+    write(
+        tmp_path / "raw/aggregates/2019.csv",
+        "as_of,unit_level,unit_code,scheme,participants\n" + "\n".join(rows) + "\n",
+    )
+    build(connection, tmp_path / "raw", ["2019-12"], roll_months=[])
+    current = coverage(connection, boundary="current", level="province")
+    assert "24" not in current["unit_code"].to_list()  # new Bắc Ninh = old 24 + old 27: unknown
+    assert current.height == 33
+    assert coverage(connection, level="nation").height == 0  # on both boundaries
