@@ -151,7 +151,9 @@ def read_file(path: Path, source: Source) -> pl.DataFrame:
             raise RawFileError(path, f"cannot be parsed as CSV ({_first_line(error)})") from None
     else:
         try:
-            frame = pl.read_parquet(path)
+            # Only the contract's columns: names, IDs and anything else are never even loaded.
+            present = [c for c in pl.read_parquet_schema(path) if canonical_column(c) in wanted]
+            frame = pl.read_parquet(path, columns=present)
         except Exception as error:  # polars raises several types for corrupt files
             raise RawFileError(path, f"unreadable Parquet file ({_first_line(error)})") from None
     by_name: dict[str, str] = {}
@@ -271,8 +273,14 @@ def normalise(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
 SEX_CODES = {"m": "M", "nam": "M", "f": "F", "nữ": "F"}
 
 
+def _unparsed(raw: str, parsed: pl.Expr) -> pl.Expr:
+    """The raw text, kept only where it did not parse (for the quarantine's offending value): at
+    national scale a copy of every raw value would double the month's footprint."""
+    return pl.when(parsed.is_null()).then(pl.col(raw))
+
+
 def normalise_rolls(frame: pl.DataFrame) -> pl.DataFrame:
-    sex_text = nfc("sex").str.to_lowercase()
+    sex = nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
     object_code = pl.coalesce(
         pl.col("bhyt_object_code").str.to_uppercase(),
         pl.col("bhyt_card_no").str.slice(0, 2).str.to_uppercase(),
@@ -282,16 +290,16 @@ def normalise_rolls(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("person_id"),
         pl.col("scheme").str.to_uppercase().alias("scheme"),
         pad_code("commune_code", "commune").alias("commune_code"),
-        pl.col("sex").alias("sex_raw"),
-        sex_text.replace_strict(SEX_CODES, default=None).alias("sex"),
-        pl.col("birth_year").alias("birth_year_raw"),
+        _unparsed("sex", sex).alias("sex_raw"),
+        sex.alias("sex"),
+        _unparsed("birth_year", _integer("birth_year")).alias("birth_year_raw"),
         _integer("birth_year").alias("birth_year"),
         object_code.alias("bhyt_object_code"),
-        pl.col("valid_from").alias("valid_from_raw"),
+        _unparsed("valid_from", parse_date("valid_from")).alias("valid_from_raw"),
         parse_date("valid_from").alias("valid_from"),
-        pl.col("valid_to").alias("valid_to_raw"),
+        _unparsed("valid_to", parse_date("valid_to")).alias("valid_to_raw"),
         parse_date("valid_to").alias("valid_to"),
-        pl.col("vintage").alias("vintage_raw"),
+        _unparsed("vintage", parse_date("vintage")).alias("vintage_raw"),
         parse_date("vintage").alias("vintage_declared"),
     )
 

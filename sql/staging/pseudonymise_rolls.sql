@@ -1,8 +1,8 @@
--- Append one normalised roll file (registered as roll_batch) to roll_rows, replacing person_id by
--- person_key = the first 128 bits of HMAC-SHA-256(key, person_id), computed here, vectorised (RFC 2104:
--- H((K xor opad) || H((K xor ipad) || m)); the padded keys are bound, never written in SQL). The raw
--- identifier is not stored anywhere.
-insert into roll_rows
+-- Append one normalised roll file (registered as roll_batch) to staging.roll_rows_pending,
+-- replacing person_id by person_key = the first 128 bits of HMAC-SHA-256(key, person_id), computed
+-- here, vectorised (RFC 2104: H((K xor opad) || H((K xor ipad) || m)); the padded keys are bound,
+-- never written in SQL). The raw identifier is not stored anywhere.
+insert into staging.roll_rows_pending
 with hashed as (
     select
         *,

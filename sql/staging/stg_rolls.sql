@@ -1,9 +1,9 @@
--- Judge one roll month (temp table roll_rows) against the raw contract's rules, then replace the
+-- Judge one roll month (staging.roll_rows_pending) against the raw contract's rules, then replace the
 -- month in staging.rolls (accepted) and staging.quarantine (the rest). The first rule a row breaks is
 -- its quarantine reason. Codes are resolved in the vintage in force on the snapshot date; a code of an
 -- earlier vintage (a pre-reform code in a post-reform month) is mapped through the crosswalk when its
 -- link is whole, and quarantined when the commune was split.
-create or replace temp table classified_rolls as
+create or replace table staging.roll_rows_judged as
 with vintages as (
     select distinct vintage from ref.admin_units
 ),
@@ -52,7 +52,7 @@ rows_in_vintage as (
             select max(vintages.vintage) from vintages
             where vintages.vintage <= roll_rows.vintage_declared
         ) as declared_vintage
-    from roll_rows
+    from staging.roll_rows_pending as roll_rows
     cross join period_vintage
 ),
 
@@ -101,7 +101,7 @@ ruled as (
             when person_key is null then 'missing_person_id'
             when scheme is null or scheme not in ('BHXH_BB', 'BHXH_TN', 'BHTN', 'BHYT') then 'unknown_scheme'
             when commune_code is null then 'missing_commune_code'
-            when vintage_raw is not null and declared_vintage is null then 'invalid_vintage'
+            when vintage_raw is not null then 'invalid_vintage'
             when not code_known then 'unknown_commune_code'
             when code_vintage > period_vintage then 'code_from_later_vintage'
             when
@@ -115,12 +115,11 @@ ruled as (
                 )
                 then 'invalid_bhyt_object_code'
             when
-                birth_year_raw is not null
-                and (birth_year is null or birth_year < 1900 or birth_year > year($period))
+                birth_year_raw is not null or birth_year < 1900 or birth_year > year($period)
                 then 'impossible_birth_year'
-            when sex_raw is not null and sex is null then 'invalid_sex'
-            when valid_from_raw is not null and valid_from is null then 'invalid_valid_from'
-            when valid_to_raw is not null and valid_to is null then 'invalid_valid_to'
+            when sex_raw is not null then 'invalid_sex'
+            when valid_from_raw is not null then 'invalid_valid_from'
+            when valid_to_raw is not null then 'invalid_valid_to'
             when valid_from > valid_to then 'valid_from_after_valid_to'
         end as row_rule
     from mapped
@@ -186,11 +185,11 @@ select
         when 'pre_reform_code_split' then commune_code
         when 'missing_bhyt_object_code' then null
         when 'invalid_bhyt_object_code' then bhyt_object_code
-        when 'impossible_birth_year' then birth_year_raw
+        when 'impossible_birth_year' then coalesce(birth_year_raw, birth_year::varchar)
         when 'invalid_sex' then sex_raw
         when 'invalid_valid_from' then valid_from_raw
         when 'invalid_valid_to' then valid_to_raw
-        when 'valid_from_after_valid_to' then valid_from_raw || ' > ' || valid_to_raw
+        when 'valid_from_after_valid_to' then valid_from::varchar || ' > ' || valid_to::varchar
         when 'duplicate_person_scheme' then 'repeats ' || first_occurrence
     end as offending_value
 from deduplicated;
@@ -200,7 +199,7 @@ where period = $period;
 
 insert into staging.rolls
 with accepted as (
-    select * from classified_rolls
+    select * from staging.roll_rows_judged
     where rule is null
 ),
 
@@ -244,9 +243,9 @@ select
     rule,
     column_name,
     offending_value
-from classified_rolls
+from staging.roll_rows_judged
 where rule is not null;
 
-drop table classified_rolls;
+drop table staging.roll_rows_judged;
 
-drop table roll_rows;
+drop table staging.roll_rows_pending;
