@@ -90,6 +90,10 @@ def command_run(paths: DataPaths, first: str | None = None, last: str | None = N
         f"\nRun {report.run_id} succeeded in {report.seconds:.1f} s: "
         f"{len(report.materialized)} assets materialised."
     )
+    if report.warnings:
+        print(f"{len(report.warnings)} warnings (published anyway; details in the Dagster UI):")
+        for warning in report.warnings:
+            print(f"  - {warning}")
     print(f"Published: {paths.warehouse}")
     return 0
 
