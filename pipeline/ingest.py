@@ -417,9 +417,11 @@ def ingest_roll_month(
         return report
     pads = hmac_pads(load_key())
 
-    def load() -> None:
-        run_sql(connection, "staging/clear_source.sql", params)
-        run_sql(connection, "staging/create_roll_rows.sql")
+    # Each file lands in the holding table in its own statement (committed as it goes): a national
+    # month written in one long transaction grows in memory file after file, while staging.rolls
+    # itself is only touched by the single transaction below, so the month is still replaced whole.
+    run_sql(connection, "staging/create_roll_rows.sql")
+    try:
         for position, path in enumerate(files, start=1):
             frame = read_file(path, ROLLS)
             relative = path.relative_to(raw_root).as_posix()
@@ -435,6 +437,12 @@ def ingest_roll_month(
             del batch
             if progress:
                 progress(f"{partition_key}: read {position}/{len(files)} files ({relative})")
+    except BaseException:
+        run_sql(connection, "staging/drop_roll_rows.sql")
+        raise
+
+    def load() -> None:
+        run_sql(connection, "staging/clear_source.sql", params)
         _record_files(connection, report)
         run_sql(connection, ROLLS.rules_sql, params)
         _outcome(connection, report)
