@@ -23,3 +23,8 @@ comment on column ref.publications.row_counts is 'Rows per published table at th
 comment on column ref.publications.input_files is 'Every raw file ingested, with its SHA-256 and data rows.';
 comment on column ref.publications.checks_passed is 'Asset checks of the run that passed (asset:check).';
 comment on column ref.publications.checks_warned is 'WARN-severity checks of the run that failed: published anyway, worth a look.';
+comment on column ref.publications.publication_id is 'Sequence number of the publication, from 1.';
+comment on column ref.publications.published_at is 'When the new warehouse file was built (UTC).';
+comment on column ref.publications.run_id is 'The Dagster run that published it (see the run in the UI).';
+comment on column ref.publications.first_period is 'Earliest period in marts.coverage.';
+comment on column ref.publications.last_period is 'Latest period in marts.coverage.';

@@ -43,3 +43,18 @@ def test_every_example_query_of_the_guide_runs(data_dir: DataPaths, run_graph):
     assert first == [("00004", first[0][1], 20.0, 95.0, 75.0, 15)]
     assert plans[0][2:] == (4, 8, 50.0)
     assert stopped[0][2] == 2  # two voluntary contributors did not come back in August
+
+
+def test_every_published_table_and_column_has_a_comment(data_dir: DataPaths, run_graph):
+    assert run_graph(months=("2025-08", "2025-08")).success
+    with duckdb.connect(str(data_dir.warehouse), read_only=True) as analyst:
+        tables = analyst.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where schema_name in ('ref', 'marts') and comment is null"
+        ).fetchall()
+        columns = analyst.execute(
+            "select table_name || '.' || column_name from duckdb_columns() "
+            "where schema_name in ('ref', 'marts') and comment is null"
+        ).fetchall()
+    assert tables == []
+    assert columns == []
