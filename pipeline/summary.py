@@ -37,7 +37,8 @@ def print_summary(paths: DataPaths) -> None:
     print(f"Crosswalk: {partial[1]:,} communes linked to later vintages, {partial[0]:,} of them split.")
     if periods[2]:
         print(
-            f"Marts: {periods[2]} periods from {periods[0]} to {periods[1]}. National coverage at {periods[1]}:"
+            f"Marts: {periods[2]} periods from {periods[0]} to {periods[1]}. "
+            f"National coverage at {periods[1]}:"
         )
         for indicator, participants, denominator, coverage, target in national:
             rate = f"{coverage:6.2f}%" if coverage is not None else "   n/a "
