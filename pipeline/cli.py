@@ -95,6 +95,8 @@ def command_run(paths: DataPaths, first: str | None = None, last: str | None = N
         for warning in report.warnings:
             print(f"  - {warning}")
     print(f"Published: {paths.warehouse}")
+    if not has_raw_data(paths):
+        print(f"No raw data in {paths.raw} yet: published the reference tables and empty marts.")
     return 0
 
 

@@ -35,6 +35,7 @@ def test_run_all_builds_the_reference_tables_in_the_chosen_data_dir(tmp_path: Pa
     assert result.returncode == 0, result.stderr[-3000:]
     warehouse = data_dir / "marts" / "coverage.duckdb"
     assert f"Published: {warehouse}" in result.stdout
+    assert "No raw data" in result.stdout and "empty marts" in result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as analyst:
         # A code alone is ambiguous; with its vintage it is one unit.
         assert analyst.execute("select count(*) from ref.admin_units where code = '24'").fetchone() == (2,)
@@ -45,6 +46,7 @@ def test_run_all_builds_the_reference_tables_in_the_chosen_data_dir(tmp_path: Pa
             "select count(distinct from_code) from ref.admin_crosswalk "
             "where from_level = 'commune' and to_vintage = date '2025-07-01'"
         ).fetchone() == (10035,)
+        assert analyst.execute("select count(*) from marts.coverage").fetchone() == (0,)
 
 
 def test_a_failed_run_exits_non_zero_names_the_file_and_keeps_the_published_warehouse(tmp_path: Path):
