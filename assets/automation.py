@@ -30,9 +30,10 @@ pipeline_job = dg.define_asset_job(
 
 
 def previous_month(month: str) -> str:
-    keys = MONTHLY.get_partition_keys()
-    position = keys.index(month)
-    return keys[max(0, position - 1)]
+    """Calendar arithmetic (not a lookup in today's partitions: the schedule may evaluate any date)."""
+    year, number = map(int, month.split("-"))
+    previous = f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+    return max(previous, MONTHLY.get_first_partition_key())
 
 
 def months_affected_by(month: str) -> tuple[str, str]:

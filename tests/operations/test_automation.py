@@ -30,6 +30,16 @@ def test_the_nightly_schedule_runs_the_current_and_previous_month_at_0130_hanoi_
         assert request.tags["pipeline/trigger"] == "schedule"
 
 
+def test_the_first_night_of_a_month_finds_the_new_months_partition():
+    from pipeline.partitions import MONTHLY
+
+    when = datetime(2026, 12, 1, 1, 30, tzinfo=HANOI)  # still 30 November in UTC
+    request = nightly_schedule(dg.build_schedule_context(scheduled_execution_time=when))
+    assert tuple(request.tags[key] for key in RANGE) == ("2026-11", "2026-12")
+    keys = MONTHLY.get_partition_keys(current_time=when)
+    assert keys[-1] == "2026-12" and keys[-2] == "2026-11"
+
+
 def test_a_roll_month_affects_itself_the_next_month_and_after_december_the_next_year():
     assert months_affected_by("2025-08") == ("2025-08", "2025-09")
     assert months_affected_by("2024-12") == ("2024-12", "2025-12")
