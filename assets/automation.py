@@ -5,7 +5,7 @@ import dagster as dg
 from assets.marts import MART_KEYS, UNPARTITIONED_INPUTS
 from assets.publication import published_warehouse
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
-from pipeline.partitions import MONTHLY
+from pipeline.partitions import MONTHLY, shift_month
 from pipeline.runner import month_range_tags
 from pipeline.sensing import Cursor, detect_changes
 from pipeline.settings import DataPaths
@@ -29,20 +29,11 @@ pipeline_job = dg.define_asset_job(
 )
 
 
-def previous_month(month: str) -> str:
-    """Calendar arithmetic (not a lookup in today's partitions: the schedule may evaluate any date)."""
-    year, number = map(int, month.split("-"))
-    previous = f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-    return max(previous, MONTHLY.get_first_partition_key())
-
-
 def months_affected_by(month: str) -> tuple[str, str]:
     """A roll month feeds its own marts, the next month's retention, and, for December, the new
     participants of every month of the next year."""
-    keys = MONTHLY.get_partition_keys()
-    year, number = map(int, month.split("-"))
-    last = f"{year + 1}-12" if number == 12 else f"{year}-{number + 1:02d}"
-    return month, min(last, keys[-1])
+    last = shift_month(month, 12 if month.endswith("-12") else 1)
+    return month, min(last, MONTHLY.get_last_partition_key())
 
 
 @dg.schedule(
@@ -55,7 +46,8 @@ def months_affected_by(month: str) -> tuple[str, str]:
 )
 def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     current = context.scheduled_execution_time.strftime("%Y-%m")
-    months = (previous_month(current), current)
+    # Calendar arithmetic, not a lookup in today's partitions: the schedule may evaluate any date.
+    months = (max(shift_month(current, -1), MONTHLY.get_first_partition_key()), current)
     return dg.RunRequest(
         run_key=None,
         tags={**month_range_tags(months), "pipeline/trigger": "schedule"},

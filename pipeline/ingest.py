@@ -20,22 +20,21 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipeline.partitions import month_end
 from pipeline.pseudonym import hmac_pads, load_key
 from pipeline.raw_io import (
     ROW_NUMBER,
     RawFileError,
-    canonical_column,
-    check_utf8,
     list_source_files,
     nfc,
     pad_code,
     parse_date,
+    read_contract_file,
 )
 from pipeline.warehouse import run_sql
 
@@ -135,57 +134,6 @@ def source_files(folder: Path, raw_root: Path) -> list[Path]:
     return listing.files
 
 
-def read_file(path: Path, source: Source) -> pl.DataFrame:
-    """All contract columns of one file as trimmed strings (missing optional ones as nulls), plus the
-    1-based data row number. Extra columns are dropped here and never travel further."""
-    wanted = [*source.required, *source.optional]
-    if path.stat().st_size == 0:
-        raise RawFileError(path, "is empty (0 bytes)")
-    if path.suffix.lower() == ".csv":
-        check_utf8(path)
-        try:
-            frame = pl.read_csv(
-                path, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
-            )
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-            raise RawFileError(path, f"cannot be parsed as CSV ({_first_line(error)})") from None
-    else:
-        try:
-            # Only the contract's columns: names, IDs and anything else are never even loaded.
-            present = [c for c in pl.read_parquet_schema(path) if canonical_column(c) in wanted]
-            frame = pl.read_parquet(path, columns=present)
-        except Exception as error:  # polars raises several types for corrupt files
-            raise RawFileError(path, f"unreadable Parquet file ({_first_line(error)})") from None
-    by_name: dict[str, str] = {}
-    for column in frame.columns:
-        canonical = canonical_column(column)
-        if canonical in by_name:
-            raise RawFileError(path, "column given twice", column=canonical)
-        by_name[canonical] = column
-    missing = [name for name in source.required if name not in by_name]
-    if missing:
-        raise RawFileError(
-            path, f"required column missing (found: {', '.join(frame.columns)})", column=missing[0]
-        )
-    if frame.height == 0:
-        raise RawFileError(path, "has no data rows")
-    return frame.select(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW_NUMBER),
-        *[
-            (pl.col(by_name[name]).cast(pl.String) if name in by_name else pl.lit(None, dtype=pl.String))
-            .str.strip_chars()
-            .replace("", None)
-            .alias(name)
-            for name in wanted
-        ],
-    )
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -273,34 +221,39 @@ def normalise(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
 SEX_CODES = {"m": "M", "nam": "M", "f": "F", "nữ": "F"}
 
 
-def _unparsed(raw: str, parsed: pl.Expr) -> pl.Expr:
-    """The raw text, kept only where it did not parse (for the quarantine's offending value): at
-    national scale a copy of every raw value would double the month's footprint."""
-    return pl.when(parsed.is_null()).then(pl.col(raw))
-
-
 def normalise_rolls(frame: pl.DataFrame) -> pl.DataFrame:
-    sex = nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
-    object_code = pl.coalesce(
-        pl.col("bhyt_object_code").str.to_uppercase(),
-        pl.col("bhyt_card_no").str.slice(0, 2).str.to_uppercase(),
+    """Parse each value once; keep its raw text only where it did not parse (for the quarantine's
+    offending value): at national scale a copy of every raw value would double the month's footprint."""
+    parsed = frame.with_columns(
+        sex_parsed=nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None),
+        birth_year_parsed=_integer("birth_year"),
+        valid_from_parsed=parse_date("valid_from"),
+        valid_to_parsed=parse_date("valid_to"),
+        vintage_parsed=parse_date("vintage"),
     )
-    return frame.select(
+
+    def raw_if_unparsed(column: str) -> pl.Expr:
+        return pl.when(pl.col(f"{column}_parsed").is_null()).then(pl.col(column))
+
+    return parsed.select(
         ROW_NUMBER,
         pl.col("person_id"),
         pl.col("scheme").str.to_uppercase().alias("scheme"),
         pad_code("commune_code", "commune").alias("commune_code"),
-        _unparsed("sex", sex).alias("sex_raw"),
-        sex.alias("sex"),
-        _unparsed("birth_year", _integer("birth_year")).alias("birth_year_raw"),
-        _integer("birth_year").alias("birth_year"),
-        object_code.alias("bhyt_object_code"),
-        _unparsed("valid_from", parse_date("valid_from")).alias("valid_from_raw"),
-        parse_date("valid_from").alias("valid_from"),
-        _unparsed("valid_to", parse_date("valid_to")).alias("valid_to_raw"),
-        parse_date("valid_to").alias("valid_to"),
-        _unparsed("vintage", parse_date("vintage")).alias("vintage_raw"),
-        parse_date("vintage").alias("vintage_declared"),
+        raw_if_unparsed("sex").alias("sex_raw"),
+        pl.col("sex_parsed").alias("sex"),
+        raw_if_unparsed("birth_year").alias("birth_year_raw"),
+        pl.col("birth_year_parsed").alias("birth_year"),
+        pl.coalesce(
+            pl.col("bhyt_object_code").str.to_uppercase(),
+            pl.col("bhyt_card_no").str.slice(0, 2).str.to_uppercase(),
+        ).alias("bhyt_object_code"),
+        raw_if_unparsed("valid_from").alias("valid_from_raw"),
+        pl.col("valid_from_parsed").alias("valid_from"),
+        raw_if_unparsed("valid_to").alias("valid_to_raw"),
+        pl.col("valid_to_parsed").alias("valid_to"),
+        raw_if_unparsed("vintage").alias("vintage_raw"),
+        pl.col("vintage_parsed").alias("vintage_declared"),
     )
 
 
@@ -358,7 +311,7 @@ def ingest_table_source(
     report = IngestReport(source.name, "")
     frames = []
     for path in source_files(raw_root / source.name, raw_root):
-        frame = read_file(path, source)
+        frame = read_contract_file(path, source.required, source.optional)
         relative = path.relative_to(raw_root).as_posix()
         report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
         frames.append(normalise(frame, source).with_columns(source_file=pl.lit(relative)))
@@ -376,12 +329,6 @@ def ingest_table_source(
     _in_transaction(connection, load)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def month_end(partition_key: str) -> date:
-    year, month = map(int, partition_key.split("-"))
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return date.fromordinal(following.toordinal() - 1)
 
 
 def ingest_roll_month(
@@ -423,7 +370,7 @@ def ingest_roll_month(
     run_sql(connection, "staging/create_roll_rows.sql")
     try:
         for position, path in enumerate(files, start=1):
-            frame = read_file(path, ROLLS)
+            frame = read_contract_file(path, ROLLS.required, ROLLS.optional)
             relative = path.relative_to(raw_root).as_posix()
             report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
             batch = normalise_rolls(frame).with_columns(source_file=pl.lit(relative))

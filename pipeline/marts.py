@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from pipeline.ingest import month_end
+from pipeline.partitions import month_end, shift_month
 from pipeline.warehouse import run_sql
 
 MART_SQL = {
@@ -32,15 +32,12 @@ def period_parameters(partition_key: str) -> dict[str, object]:
     """The dates one period's SQL needs: its month end, the previous month end, the previous
     December (baseline of 'new this year') and the next month end (for renewals due)."""
     period = month_end(partition_key)
-    year, month = period.year, period.month
-    previous = month_end(f"{year - 1}-12") if month == 1 else month_end(f"{year}-{month - 1:02d}")
-    following = month_end(f"{year + 1}-01") if month == 12 else month_end(f"{year}-{month + 1:02d}")
     return {
         "period": period,
-        "year": year,
-        "previous_period": previous,
-        "previous_year_end": date(year - 1, 12, 31),
-        "next_period": following,
+        "year": period.year,
+        "previous_period": month_end(shift_month(partition_key, -1)),
+        "previous_year_end": date(period.year - 1, 12, 31),
+        "next_period": month_end(shift_month(partition_key, 1)),
     }
 
 

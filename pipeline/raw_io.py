@@ -9,6 +9,7 @@ make a whole file unusable raise :class:`RawFileError` naming the file (and row/
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,17 +83,32 @@ def canonical_column(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
-def read_csv_strings(path: Path, required: list[str], optional: list[str] = ()) -> pl.DataFrame:
-    """Read a contract CSV as strings, keeping only known columns plus the data row number.
+def read_contract_file(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> pl.DataFrame:
+    """One CSV or Parquet file of the raw contract: its contract columns as trimmed strings (empty
+    values and missing optional columns as nulls), plus the 1-based data row number. Extra columns
+    are dropped here and never travel further.
 
-    Raises :class:`RawFileError` for invalid UTF-8, an unparseable file, a missing required column
-    or a column given twice. Extra columns are dropped here, so they never travel past ingestion.
-    """
-    check_utf8(path)
-    try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-        raise RawFileError(path, f"cannot be parsed as CSV ({str(error).splitlines()[0]})") from None
+    Raises :class:`RawFileError` naming the file (and column) for an empty file, invalid UTF-8, a CSV
+    that cannot be parsed, an unreadable Parquet file, a column given twice, a missing required column,
+    or a file without data rows."""
+    wanted = [*required, *optional]
+    if path.stat().st_size == 0:
+        raise RawFileError(path, "is empty (0 bytes)")
+    if path.suffix.lower() == ".csv":
+        check_utf8(path)
+        try:
+            frame = pl.read_csv(
+                path, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
+            )
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+            raise RawFileError(path, f"cannot be parsed as CSV ({_first_line(error)})") from None
+    else:
+        try:
+            # Only the contract's columns: names, IDs and anything else are never even loaded.
+            present = [c for c in pl.read_parquet_schema(path) if canonical_column(c) in wanted]
+            frame = pl.read_parquet(path, columns=present)
+        except Exception as error:  # polars raises several types for corrupt files
+            raise RawFileError(path, f"unreadable Parquet file ({_first_line(error)})") from None
     by_name: dict[str, str] = {}
     for column in frame.columns:
         canonical = canonical_column(column)
@@ -104,11 +120,23 @@ def read_csv_strings(path: Path, required: list[str], optional: list[str] = ()) 
         raise RawFileError(
             path, f"required column missing (found: {', '.join(frame.columns)})", column=missing[0]
         )
-    keep = [name for name in [*required, *optional] if name in by_name]
+    if frame.height == 0:
+        raise RawFileError(path, "has no data rows")
     return frame.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW_NUMBER),
-        *[pl.col(by_name[name]).alias(name) for name in keep],
+        *[
+            (pl.col(by_name[name]).cast(pl.String) if name in by_name else pl.lit(None, dtype=pl.String))
+            .str.strip_chars()
+            .replace("", None)
+            .alias(name)
+            for name in wanted
+        ],
     )
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def pad_code(column: str | pl.Expr, level: str | pl.Expr) -> pl.Expr:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.raw_io import RawFileError, list_source_files, nfc, pad_code, read_csv_strings
+from pipeline.raw_io import RawFileError, list_source_files, nfc, pad_code, read_contract_file
 from pipeline.settings import LEVELS, NATION_CODE, NATION_NAME, PRE_REFORM_VINTAGE, REFORM_VINTAGE
 
 UNIT_COLUMNS = ["level", "code", "name", "parent_code"]
@@ -233,7 +233,7 @@ def reference_files(reference_dir: Path) -> tuple[list[Path], list[Path]]:
 def read_units_file(path: Path) -> VintageUnits:
     """One ``admin_units_YYYY-MM-DD.csv``: the complete unit list of the vintage in force from that date."""
     effective = _file_date(path, UNITS_FILE.match(path.name).group(1))
-    frame = read_csv_strings(path, required=UNIT_COLUMNS)
+    frame = read_contract_file(path, required=UNIT_COLUMNS)
     frame = frame.with_columns(pl.col("level").str.strip_chars().str.to_lowercase())
     bad_level = frame.filter(~pl.col("level").is_in(LEVELS) | pl.col("level").is_null())
     if bad_level.height:
@@ -293,7 +293,7 @@ def read_crosswalk_file(path: Path, vintages: list[date]) -> tuple[date, date, p
             f"links vintage {from_vintage} to {to_vintage}, which are not adjacent vintages "
             f"(known vintages: {', '.join(map(str, vintages))})",
         )
-    frame = read_csv_strings(path, required=["from_code", "to_code", "weight"])
+    frame = read_contract_file(path, required=["from_code", "to_code", "weight"])
     frame = frame.with_columns(
         from_code=pad_code("from_code", "commune"),
         to_code=pad_code("to_code", "commune"),

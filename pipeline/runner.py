@@ -55,7 +55,7 @@ def month_range_tags(months: tuple[str, str]) -> dict[str, str]:
     }
 
 
-def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> RunReport:
+def materialize(months: tuple[str, str]) -> RunReport:
     """Materialise every asset, monthly ones over ``months`` (first, last), in one Dagster run, with
     every check; never raises on a failed step. Unpartitioned assets (reference data, denominators,
     targets, plans, aggregates, publication) are rebuilt in the same run: they are small."""
@@ -67,7 +67,7 @@ def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> 
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"pipeline/trigger": "cli", **month_range_tags(months), **(tags or {})},
+            tags={"pipeline/trigger": "cli", **month_range_tags(months)},
         )
     report = RunReport(result.success, result.run_id, time.perf_counter() - started)
     for event in result.all_events:

@@ -16,7 +16,7 @@ from pipeline.raw_io import (
     nfc,
     pad_code,
     parse_date,
-    read_csv_strings,
+    read_contract_file,
 )
 
 
@@ -72,7 +72,7 @@ def test_columns_match_case_insensitively_after_trimming_and_extras_are_dropped(
     path.write_text(
         "\ufeff Level ,CODE,Name,parent_code,full_name\nprovince,1,Hà Nội,VN,secret\n", encoding="utf-8"
     )
-    frame = read_csv_strings(path, required=["level", "code", "name", "parent_code"])
+    frame = read_contract_file(path, required=["level", "code", "name", "parent_code"])
     assert frame.columns == ["source_row", "level", "code", "name", "parent_code"]
     assert frame.row(0) == (1, "province", "1", "Hà Nội", "VN")
 
@@ -81,7 +81,7 @@ def test_a_missing_required_column_names_the_file_and_column(tmp_path: Path):
     path = tmp_path / "units.csv"
     path.write_text("level,code,name\nprovince,01,Hà Nội\n", encoding="utf-8")
     with pytest.raises(RawFileError, match=r"units\.csv, column 'parent_code': required column missing"):
-        read_csv_strings(path, required=["level", "code", "name", "parent_code"])
+        read_contract_file(path, required=["level", "code", "name", "parent_code"])
 
 
 def test_source_listing_is_recursive_skips_hidden_and_reports_other_types(tmp_path: Path):
