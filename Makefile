@@ -12,7 +12,7 @@ export DAGSTER_HOME := $(CURDIR)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint dev check-defs clean
+.PHONY: demo test lint dev check-defs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 is required, found " + sys.version.split()[0]) if sys.version_info[:2] != (3, 11) else None'
@@ -29,6 +29,12 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint sql --dialect duckdb --nocolor
+
+# Benchmark harness (docs/performance.md): pipeline vs a polars/DuckDB floor vs pandas, same files.
+# Override the arguments, e.g. make bench BENCH_ARGS="--scale 1.0 --pandas-scale 0.3".
+BENCH_ARGS ?= --scale 0.1
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
 # The Dagster UI and daemon (schedules, sensors, backfills) on http://localhost:3000.
 dev: $(STAMP)

@@ -2,6 +2,7 @@
 row; accepted rows in staging.<source>, the rest in staging.quarantine with the reason."""
 
 import time
+from collections import Counter
 
 import dagster as dg
 import polars as pl
@@ -12,7 +13,7 @@ from pipeline.checks import markdown_table, sql_asset_check
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
 from pipeline.resources import WarehouseResource
-from pipeline.warehouse import run_sql
+from pipeline.warehouse import define_rolls_view, run_sql
 
 REFERENCE_DEPS = [ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY]
 ROLLS_KEY = dg.AssetKey(["staging", "rolls"])
@@ -63,9 +64,15 @@ def rolls(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg
     reports = []
     with warehouse.connect() as connection:
         run_sql(connection, "staging/create_staging_tables.sql")
+        # Over the month files present now (the data dir may have moved since the view was made).
+        define_rolls_view(connection, warehouse.paths.rolls_store)
         for partition_key in over_months(context.partition_keys, "rolls"):
             report = ingest.ingest_roll_month(
-                connection, warehouse.paths.raw, partition_key, progress=context.log.debug
+                connection,
+                warehouse.paths.raw,
+                partition_key,
+                progress=context.log.debug,
+                store=warehouse.paths.rolls_store,
             )
             if report.files:
                 context.log.info(
@@ -78,6 +85,8 @@ def rolls(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg
     metadata = _metadata(reports, started)
     metadata["months_with_a_roll"] = len(delivered)
     metadata["codes_remapped"] = sum(r.remapped_codes for r in reports)
+    stages = sum((r.stage_seconds for r in reports), Counter())
+    metadata.update({f"seconds_{stage}": round(seconds, 2) for stage, seconds in stages.items()})
     return dg.MaterializeResult(metadata=metadata)
 
 

@@ -3,29 +3,28 @@
 The key comes from ``PIPELINE_PSEUDONYM_KEY``, or from a key file created once, with owner-only
 permissions, under the Dagster state dir (``<DAGSTER_HOME>/.dagster/pseudonym.key``). The same key gives
 the same person the same ``person_key`` across months and sources; without the key the mapping cannot
-be reversed or recomputed. The HMAC itself runs inside DuckDB (``sql/staging/pseudonymise_rolls.sql``),
-vectorised over the whole file; here we only prepare the two padded keys HMAC needs.
+be reversed or recomputed.
+
+``person_key`` is the first 128 bits of HMAC-SHA-256(key, person_id), the value staging has always held
+(a known-answer test keeps it so). It is computed in polars by ``polars-hash`` (Rust, vectorised, run in
+parallel by the streaming engine): several times faster than the same HMAC written with DuckDB's
+``sha256``. Parquet has no 128-bit integer (DuckDB writes a UHUGEINT as a lossy DOUBLE), so the key is
+stored as two UBIGINT halves and ``staging.rolls`` puts them back together.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
+
+import polars as pl
+import polars_hash  # noqa: F401  (registers the .chash expression namespace)
 
 from pipeline.settings import PROJECT_ROOT
 
 KEY_ENV = "PIPELINE_PSEUDONYM_KEY"
-_BLOCK = 64  # SHA-256 block size in bytes
-
-
-@dataclass(frozen=True)
-class HmacPads:
-    """``K xor ipad`` and ``K xor opad`` for HMAC-SHA-256 (RFC 2104), bound as BLOB parameters."""
-
-    inner: bytes
-    outer: bytes
+KEY_HALVES = ("person_key_hi", "person_key_lo")
 
 
 def key_file() -> Path:
@@ -50,10 +49,11 @@ def load_key() -> bytes:
     return path.read_bytes().strip()
 
 
-def hmac_pads(key: bytes) -> HmacPads:
-    if len(key) > _BLOCK:
-        import hashlib
-
-        key = hashlib.sha256(key).digest()
-    padded = key.ljust(_BLOCK, b"\0")
-    return HmacPads(bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded))
+def person_key_halves(person_id: str, key: bytes) -> list[pl.Expr]:
+    """``person_key_hi`` and ``person_key_lo``: bits 0-63 and 64-127 of HMAC-SHA-256(key, person_id),
+    null where the identifier is null. The raw column itself is left to the caller to drop."""
+    digest = pl.col(person_id).chash.hmac_sha256(key=key.decode())
+    return [
+        digest.str.slice(offset, 16).str.to_integer(base=16, dtype=pl.UInt64).alias(name)
+        for offset, name in zip((0, 16), KEY_HALVES, strict=True)
+    ]

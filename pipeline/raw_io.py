@@ -83,10 +83,18 @@ def canonical_column(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
-def read_contract_file(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> pl.DataFrame:
+# Parquet column types a reader may keep as they are (``keep_types``): a typed date or integer is
+# always a valid one, so there is nothing to parse and no raw text to keep.
+KEEPABLE_TYPES = (pl.Date, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
+
+
+def read_contract_file(
+    path: Path, required: Sequence[str], optional: Sequence[str] = (), *, keep_types: bool = False
+) -> pl.DataFrame:
     """One CSV or Parquet file of the raw contract: its contract columns as trimmed strings (empty
     values and missing optional columns as nulls), plus the 1-based data row number. Extra columns
-    are dropped here and never travel further.
+    are dropped here and never travel further. With ``keep_types``, Parquet dates and integers keep
+    their type (the caller must accept both).
 
     Raises :class:`RawFileError` naming the file (and column) for an empty file, invalid UTF-8, a CSV
     that cannot be parsed, an unreadable Parquet file, a column given twice, a missing required column,
@@ -122,15 +130,17 @@ def read_contract_file(path: Path, required: Sequence[str], optional: Sequence[s
         )
     if frame.height == 0:
         raise RawFileError(path, "has no data rows")
+    def contract_column(name: str) -> pl.Expr:
+        if name not in by_name:
+            return pl.lit(None, dtype=pl.String).alias(name)
+        column = pl.col(by_name[name])
+        if keep_types and frame.schema[by_name[name]] in KEEPABLE_TYPES:
+            return column.alias(name)
+        return column.cast(pl.String).str.strip_chars().replace("", None).alias(name)
+
     return frame.select(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW_NUMBER),
-        *[
-            (pl.col(by_name[name]).cast(pl.String) if name in by_name else pl.lit(None, dtype=pl.String))
-            .str.strip_chars()
-            .replace("", None)
-            .alias(name)
-            for name in wanted
-        ],
+        *[contract_column(name) for name in wanted],
     )
 
 

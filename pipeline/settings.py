@@ -62,3 +62,8 @@ class DataPaths:
     @property
     def work_db(self) -> Path:
         return self.work_dir / "pipeline.duckdb"
+
+    @property
+    def rolls_store(self) -> Path:
+        """Person-level roll rows, one Parquet file per month (``period=YYYY-MM-DD/part.parquet``)."""
+        return self.work_dir / "rolls"

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -99,8 +100,65 @@ def load_table(connection: duckdb.DuckDBPyConnection, table: Table, rows: pl.Dat
     return count
 
 
+PUBLISH_BATCH_ROWS = 1_000_000
+
+
+def copy_table(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnection, table: Table) -> int:
+    """Create ``table`` in ``target`` from its SQL file and stream its rows from ``source`` in Arrow
+    record batches: memory stays at one batch, whatever the size of the marts. (``ATTACH`` + ``insert …
+    select`` would not need Python at all, but DuckDB lets a transaction write to one database only, and
+    publication runs inside the working database's transaction that records it.)"""
+    target.execute("begin transaction")
+    try:
+        run_sql(target, table.ddl)
+        columns = target.table(table.name).columns
+        batches = source.table(table.name).select(*columns).fetch_arrow_reader(PUBLISH_BATCH_ROWS)
+        target.from_arrow(batches).insert_into(table.name)
+        count = target.table(table.name).shape[0]
+        target.execute("commit")
+    except BaseException:
+        target.execute("rollback")
+        raise
+    return count
+
+
 MEMORY_LIMIT_ENV = "PIPELINE_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "5GB"
+
+
+def sql_string_literal(text: str) -> str:
+    """``text`` as a DuckDB string literal, for the rare statement that cannot take a bound parameter
+    (a view's DDL, ATTACH). Only paths built by the pipeline go through here, never data values."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+ROLL_PARTITION_FILE = "part.parquet"
+
+
+def roll_partition(store: Path, period: date) -> Path:
+    """The Parquet file of one roll month in the store (hive layout: the directory names the period)."""
+    return store / f"period={period.isoformat()}" / ROLL_PARTITION_FILE
+
+
+def define_rolls_view(connection: duckdb.DuckDBPyConnection, store: Path) -> None:
+    """(Re)define ``staging.rolls`` over the month files of ``store``; an empty view while there is none."""
+    old_table = connection.execute(
+        "select count(*) from duckdb_tables() "
+        "where database_name = current_database() and schema_name = 'staging' and table_name = 'rolls'"
+    ).fetchone()[0]
+    if old_table:
+        # A working database from before month partitions held the rows in a table: they are
+        # re-staged from raw/ by the next run of their months (`run --all`).
+        connection.execute("drop table staging.rolls")
+    if any(store.glob(f"period=*/{ROLL_PARTITION_FILE}")):
+        statement = read_sql("staging/rolls_view.sql").replace(
+            "$rolls_glob", sql_string_literal(str(store / "period=*" / ROLL_PARTITION_FILE))
+        )
+        for part in duckdb.extract_statements(statement):
+            connection.execute(part)
+    else:
+        connection.execute("drop view if exists staging.rolls")
+        run_sql(connection, "staging/create_staging_tables.sql")
 
 
 @contextmanager
@@ -142,8 +200,7 @@ def publish(
         target = duckdb.connect(str(building))
         try:
             for table in tables:
-                rows = work.table(table.name).to_arrow_table()
-                row_counts[table.name] = load_table(target, table, rows)
+                row_counts[table.name] = copy_table(work, target, table)
             target.execute("checkpoint")
         finally:
             target.close()

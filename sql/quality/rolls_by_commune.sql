@@ -2,11 +2,14 @@
 -- $last_period, month ends; the latest month in staging when not given). At most ~3,300 communes x 4
 -- schemes per month whatever the size of the roll, so Great Expectations validates a small frame while
 -- DuckDB does the scan. No person-level value leaves this query.
-with bounds as (
-    select
-        coalesce($first_period::date, max(period)) as first_period,
-        coalesce($last_period::date, max(period)) as last_period
-    from staging.rolls
+-- The months are constants when given, so only their partitions are read; the latest month is looked
+-- up only when they are not (a check run on its own).
+with in_scope as (
+    select * from staging.rolls
+    where period between $first_period::date and $last_period::date
+    union all
+    select * from staging.rolls
+    where $last_period::date is null and period = (select max(latest.period) from staging.rolls as latest)
 ),
 
 rolls as (
@@ -18,9 +21,7 @@ rolls as (
         is_active,
         in_both_bhxh,
         code_remapped
-    from staging.rolls
-    where
-        period between (select bounds.first_period from bounds) and (select bounds.last_period from bounds)
+    from in_scope
 ),
 
 by_commune as (

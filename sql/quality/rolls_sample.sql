@@ -3,11 +3,14 @@
 -- order of a hash of the person key: the same rows each time, no person or file favoured, and a top-N
 -- that DuckDB streams over a national roll. The person key itself never leaves this query, and neither
 -- does the source row: only codes, years, dates and flags.
-with bounds as (
-    select
-        coalesce($first_period::date, max(period)) as first_period,
-        coalesce($last_period::date, max(period)) as last_period
-    from staging.rolls
+-- The months are constants when given, so only their partitions are read; the latest month is looked
+-- up only when they are not (a check run on its own).
+with in_scope as (
+    select * from staging.rolls
+    where period between $first_period::date and $last_period::date
+    union all
+    select * from staging.rolls
+    where $last_period::date is null and period = (select max(latest.period) from staging.rolls as latest)
 ),
 
 sampled as (
@@ -23,9 +26,7 @@ sampled as (
         valid_to,
         is_active,
         in_both_bhxh
-    from staging.rolls
-    where
-        period between (select bounds.first_period from bounds) and (select bounds.last_period from bounds)
+    from in_scope
     order by hash(person_key, scheme, period)
     limit $sample_rows
 )

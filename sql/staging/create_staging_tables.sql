@@ -1,24 +1,36 @@
 -- The staging layer: every raw source after the raw contract's rules, pseudonymised, with the row it
 -- came from. Tables accumulate (a roll month or a source is replaced in one transaction by ingestion),
--- so they are created only when missing.
+-- so they are created only when missing. Person-level roll rows are not here: they live in one Parquet
+-- file per month (sql/staging/rolls_view.sql).
 create schema if not exists staging;
 
-create table if not exists staging.rolls (
-    period date not null,
-    vintage date not null,
-    person_key uhugeint not null,
-    scheme varchar not null,
-    commune_code varchar not null,
-    sex varchar,
-    birth_year smallint,
-    bhyt_object_code varchar,
-    valid_from date,
-    valid_to date,
-    is_active boolean not null,
-    code_remapped boolean not null,
-    in_both_bhxh boolean not null,
+-- staging.rolls before any roll month is stored: the columns of sql/staging/rolls_view.sql, no rows
+-- (read_parquet fails on a pattern that matches no file). Ingestion redefines it over the month files.
+create view if not exists staging.rolls as
+select
+    null::date as period,
+    null::date as vintage,
+    null::uhugeint as person_key,
+    null::varchar as scheme,
+    null::varchar as commune_code,
+    null::varchar as sex,
+    null::smallint as birth_year,
+    null::varchar as bhyt_object_code,
+    null::date as valid_from,
+    null::date as valid_to,
+    null::boolean as is_active,
+    null::boolean as code_remapped,
+    null::boolean as in_both_bhxh,
+    null::varchar as source_file,
+    null::bigint as source_row
+where false;
+
+-- Rows accepted per raw file of each roll month, counted in the month's stored Parquet file when it
+-- was written (the person-level rows themselves live in month partitions: see staging.rolls).
+create table if not exists staging.roll_files (
+    partition_key varchar not null,
     source_file varchar not null,
-    source_row bigint not null
+    accepted bigint not null
 );
 
 create table if not exists staging.aggregates (
@@ -91,11 +103,10 @@ create or replace view staging.row_ledger as
 with accepted as (
     select
         'rolls' as source,
-        strftime(period, '%Y-%m') as partition_key,
+        partition_key,
         source_file,
-        count(*) as accepted
-    from staging.rolls
-    group by period, source_file
+        accepted
+    from staging.roll_files
     union all
     select
         'aggregates' as source,
@@ -161,12 +172,7 @@ left join quarantined
 
 -- Comments are single string literals: long lines are expected here.
 -- noqa: disable=LT05
-comment on table staging.rolls is 'Person-level roll rows accepted by ingestion, one per person, scheme and snapshot month. person_key is a keyed hash (HMAC-SHA-256, first 128 bits) of the raw identifier; no raw identifier or name is stored.';
-comment on column staging.rolls.period is 'Snapshot date: last day of the roll month.';
-comment on column staging.rolls.vintage is 'Boundary vintage of commune_code (the one in force on period).';
-comment on column staging.rolls.commune_code is 'Commune in the vintage of the period; pre-reform codes with a whole crosswalk link are mapped (code_remapped).';
-comment on column staging.rolls.is_active is 'valid_from <= period <= valid_to (open bounds allowed): counted as a participant.';
-comment on column staging.rolls.in_both_bhxh is 'The person is in both BHXH_BB and BHXH_TN this month (a data error flagged, counted once in BHXH).';
+comment on table staging.roll_files is 'Rows accepted per raw file of each roll month, counted in the stored month partition when it was written.';
 comment on table staging.denominators is 'Population (kind population, the BHYT denominator) and working-age labour force (kind labour_force, the BHXH/BHTN denominator) per unit and year, in the vintage of the row.';
 comment on table staging.quarantine is 'Rows rejected by ingestion: the source file and data row, the rule broken, the column and the offending value (never a raw identifier).';
 comment on table staging.ingested_files is 'Every raw file read, with its SHA-256 and number of data rows: rows_read = accepted + quarantined for every file.';

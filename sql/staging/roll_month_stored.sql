@@ -1,8 +1,8 @@
--- Whether anything of a roll month is stored (accepted rows, quarantine or files read).
+-- Whether anything of a roll month is recorded (accepted rows or files read).
 select
     exists (
-        select 1 from staging.rolls
-        where period = $period
+        select 1 from staging.roll_files
+        where partition_key = $partition_key
     )
     or exists (
         select 1 from staging.ingested_files

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import dagster as dg
 import duckdb
@@ -129,7 +130,14 @@ def test_an_error_found_after_staging_fails_gx_errors_without_exposing_person_ke
     assert run_graph(months=("2025-08", "2025-08")).success
     with duckdb.connect(str(data_dir.work_db)) as connection:
         connection.execute("update staging.targets set target_pct = 150 where indicator = 'bhyt'")
-        connection.execute("update staging.rolls set birth_year = 1850 where scheme = 'BHTN'")
+        # Roll months are Parquet partitions, not a table: the month's file is rewritten instead.
+        month = data_dir.rolls_store / "period=2025-08-31" / "part.parquet"
+        connection.execute(
+            "copy (select * replace (case when scheme = 'BHTN' then 1850 else birth_year end as birth_year) "
+            "from read_parquet($month)) to $rewritten (format parquet)",
+            {"month": str(month), "rewritten": str(month.with_suffix(".new"))},
+        )
+        os.replace(month.with_suffix(".new"), month)
         keys = [str(k) for (k,) in connection.execute("select person_key from staging.rolls").fetchall()]
     # Only the two checks run (their assets are not re-materialised), as from the UI's "Execute check".
     checks = [quality_checks.targets_gx_errors, quality_checks.rolls_gx_errors]

@@ -1,0 +1,14 @@
+-- Record one judged roll month in the ledger (inside the transaction that also swaps its Parquet file
+-- into place): its quarantined rows and the rows accepted per file.
+insert into staging.quarantine (
+    source, partition_key, source_file, source_row, rule, column_name, offending_value
+)
+select
+    'rolls' as source,
+    $partition_key as partition_key,
+    source_file,
+    source_row,
+    rule,
+    column_name,
+    offending_value
+from roll_quarantine;

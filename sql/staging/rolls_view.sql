@@ -1,0 +1,29 @@
+-- staging.rolls: person-level roll rows accepted by ingestion, one per person, scheme and snapshot
+-- month. They are not held in this database: each month is one Parquet file under
+-- <work dir>/rolls/period=YYYY-MM-DD/part.parquet, written aside and renamed into place on its own
+-- (so a month's cost does not grow with the history held). Hive partitioning turns a filter on period
+-- into a choice of files: a query for one month opens that month only. person_key is put back together
+-- from its two stored halves. $rolls_glob is the only value written into SQL text by code (a view's
+-- DDL cannot take a bound parameter): pipeline.warehouse.define_rolls_view quotes it.
+create schema if not exists staging;
+
+create or replace view staging.rolls as
+select
+    period,
+    vintage,
+    (person_key_hi::uhugeint << 64) | person_key_lo::uhugeint as person_key,
+    scheme,
+    commune_code,
+    sex,
+    birth_year,
+    bhyt_object_code,
+    valid_from,
+    valid_to,
+    is_active,
+    code_remapped,
+    in_both_bhxh,
+    source_file,
+    source_row
+from read_parquet($rolls_glob, hive_partitioning = true, hive_types = { 'period': date });
+
+comment on view staging.rolls is 'Person-level roll rows accepted by ingestion, one per person, scheme and snapshot month, read from one Parquet file per month. person_key is a keyed hash (HMAC-SHA-256, first 128 bits) of the raw identifier; no raw identifier or name is stored.'; -- noqa: LT05

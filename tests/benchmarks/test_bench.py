@@ -1,0 +1,71 @@
+"""The benchmark harness at a tiny scale: pipeline, floor and pandas run on the same generated files and
+agree on the coverage rows. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from benchmarks.bench import differences
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_differences_sees_a_changed_count_and_a_changed_percentage():
+    rows = pl.DataFrame(
+        {
+            "level": ["nation", "province"],
+            "unit_code": ["VN", "01"],
+            "indicator": ["bhyt", "bhyt"],
+            "participants": [10, 4],
+            "denominator": [20, None],
+            "coverage_pct": [50.0, None],
+            "target_pct": [60.0, None],
+            "persons_to_target": [2, None],
+        }
+    )
+    assert differences(rows, rows) == 0
+    assert differences(rows, rows.with_columns(pl.col("participants") + pl.Series([0, 1]))) == 1
+    assert differences(rows, rows.with_columns(pl.col("coverage_pct") * 1.001)) == 1
+    assert differences(rows, rows.head(1)) == 1
+
+
+@pytest.mark.slow
+def test_the_harness_runs_and_the_three_agree(tmp_path: Path):
+    env = {**os.environ, "PIPELINE_PSEUDONYM_KEY": "unused-the-harness-sets-its-own"}
+    env.pop("PIPELINE_DATA_DIR", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench",
+            "--scale",
+            "0.001",
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    [report_file] = (tmp_path / "out").glob("bench-*.json")
+    report = json.loads(report_file.read_text())
+    main = report["main"]
+    assert [row["what"] for row in main["rows"]] == ["pipeline", "floor", "pandas"]
+    assert main["coverage_rows_differing"] == {"floor": 0, "pandas": 0}
+    assert main["rows"][0]["rows"] > 100_000  # every roll row of the month went through
+    assert {"read", "normalise_pseudonymise", "judge", "store", "checks", "marts", "publication"} <= set(
+        main["pipeline_stages_s"]
+    )
+    assert "| pipeline |" in result.stdout
