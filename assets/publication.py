@@ -42,18 +42,11 @@ def published_warehouse(
         run_sql(connection, "marts/create_mart_tables.sql")
         run_sql(connection, "staging/create_staging_tables.sql")
         run_sql(connection, PUBLICATIONS.ddl)
-        connection.execute("begin transaction")
-        try:
-            run_sql(
-                connection,
-                "reference/record_publication.sql",
-                {"run_id": context.run_id, "checks_passed": passed, "checks_warned": warned},
-            )
-            publication = publish(connection, warehouse.paths)
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
+        publication = publish(
+            connection,
+            warehouse.paths,
+            record={"run_id": context.run_id, "checks_passed": passed, "checks_warned": warned},
+        )
     counts = pl.DataFrame(
         {"table": list(publication.row_counts), "rows": list(publication.row_counts.values())}
     )

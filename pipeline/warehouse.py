@@ -100,28 +100,6 @@ def load_table(connection: duckdb.DuckDBPyConnection, table: Table, rows: pl.Dat
     return count
 
 
-PUBLISH_BATCH_ROWS = 1_000_000
-
-
-def copy_table(source: duckdb.DuckDBPyConnection, target: duckdb.DuckDBPyConnection, table: Table) -> int:
-    """Create ``table`` in ``target`` from its SQL file and stream its rows from ``source`` in Arrow
-    record batches: memory stays at one batch, whatever the size of the marts. (``ATTACH`` + ``insert …
-    select`` would not need Python at all, but DuckDB lets a transaction write to one database only, and
-    publication runs inside the working database's transaction that records it.)"""
-    target.execute("begin transaction")
-    try:
-        run_sql(target, table.ddl)
-        columns = target.table(table.name).columns
-        batches = source.table(table.name).select(*columns).fetch_arrow_reader(PUBLISH_BATCH_ROWS)
-        target.from_arrow(batches).insert_into(table.name)
-        count = target.table(table.name).shape[0]
-        target.execute("commit")
-    except BaseException:
-        target.execute("rollback")
-        raise
-    return count
-
-
 MEMORY_LIMIT_ENV = "PIPELINE_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "5GB"
 
@@ -187,31 +165,76 @@ class Publication:
     seconds: float
 
 
+BUILD_ALIAS = "publication_build"
+
+
 def publish(
-    work: duckdb.DuckDBPyConnection, paths: DataPaths, tables: tuple[Table, ...] = PUBLISHED_TABLES
+    work: duckdb.DuckDBPyConnection,
+    paths: DataPaths,
+    tables: tuple[Table, ...] = PUBLISHED_TABLES,
+    record: Mapping[str, object] | None = None,
 ) -> Publication:
-    """Copy ``tables`` from the working database into a new warehouse file and swap it in atomically."""
+    """Copy ``tables`` from the working database into a new warehouse file and swap it in atomically.
+
+    The new file is ATTACHed to the working connection and filled with ``insert … select``: DuckDB
+    copies in parallel, nothing passes through Python, and the cost follows the size of the published
+    tables, not of staging. With ``record`` (run_id, checks_passed, checks_warned), this publication is
+    appended to ``ref.publications`` in the new file, and to the working database's history only once
+    the file is in place. ``work`` must not be inside a transaction (DuckDB lets a transaction write to
+    one database only)."""
     started = time.perf_counter()
     paths.marts.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(paths)
     building = paths.marts / f".{paths.warehouse.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.building"
     row_counts: dict[str, int] = {}
+    work_catalog = _quoted_identifier(work.execute("select current_database()").fetchone()[0])
+    work.execute(f"attach {sql_string_literal(str(building))} as {BUILD_ALIAS}")
+    attached = True
     try:
-        target = duckdb.connect(str(building))
-        try:
-            for table in tables:
-                row_counts[table.name] = copy_table(work, target, table)
-            target.execute("checkpoint")
-        finally:
-            target.close()
+        for table in tables:
+            work.execute(f"use {BUILD_ALIAS}")
+            try:
+                run_sql(work, table.ddl)  # the table, with its comments, in the new file
+            finally:
+                work.execute(f"use {work_catalog}")
+            # Identifiers come from the fixed list of published tables, never from data.
+            work.execute(
+                f"insert into {BUILD_ALIAS}.{table.name} by name "  # noqa: S608
+                f"select * from {work_catalog}.{table.name}"
+            )
+            row_counts[table.name] = work.execute(
+                f"select count(*) from {BUILD_ALIAS}.{table.name}"  # noqa: S608
+            ).fetchone()[0]
+        new_history = None
+        if record is not None:
+            run_sql(work, "reference/publication_inputs.sql")
+            work.execute(f"use {BUILD_ALIAS}")
+            try:
+                run_sql(work, "reference/record_publication.sql", record)
+                new_history = work.execute(
+                    "select * from ref.publications where run_id = $run_id", {"run_id": record["run_id"]}
+                ).to_arrow_table()
+            finally:
+                work.execute(f"use {work_catalog}")
+        work.execute(f"detach {BUILD_ALIAS}")
+        attached = False
         _fsync(building)
         os.replace(building, paths.warehouse)
         _fsync(paths.marts)
+        if new_history is not None:
+            work.from_arrow(new_history).insert_into(PUBLICATIONS.name)
     except BaseException:
+        if attached:
+            work.execute(f"use {work_catalog}")
+            work.execute(f"detach {BUILD_ALIAS}")
         building.unlink(missing_ok=True)
         Path(f"{building}.wal").unlink(missing_ok=True)
         raise
     return Publication(paths.warehouse, row_counts, time.perf_counter() - started)
+
+
+def _quoted_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def remove_stale_builds(paths: DataPaths) -> list[Path]:

@@ -1,5 +1,6 @@
--- Append this run's publication to ref.publications (in the working database, inside the
--- publication's transaction: it is kept only if the swap succeeds).
+-- Append this run's publication to ref.publications of the warehouse being built (run with that
+-- database as the default one: ref.publications, marts.coverage and duckdb_tables() are the new
+-- file's). The working database gets the row only after the new file is in place.
 insert into ref.publications
 with periods as (
     select
@@ -15,7 +16,7 @@ files as (
             { 'source_file': source_file, 'sha256': file_sha256, 'rows_read': rows_read }
             order by source_file
         ) as input_files
-    from staging.ingested_files
+    from publication_inputs
 ),
 
 published_tables as (
