@@ -122,6 +122,7 @@ def generated(work: Path, scale: float, first: str, last: str) -> Path:
             env=environment(data_dir, work),
             check=True,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # the generator's progress bars
         )
     return data_dir
 
