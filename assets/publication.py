@@ -56,5 +56,6 @@ def published_warehouse(
             "path": dg.MetadataValue.path(str(publication.path)),
             "tables": dg.MetadataValue.md(markdown_table(counts, limit=50)),
             "seconds": round(publication.seconds, 2),
+            "incremental": publication.incremental,
         }
     )

@@ -47,10 +47,18 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
     started = time.perf_counter()
     params = period_parameters(partition_key)
     if not run_sql(connection, "marts/period_has_data.sql", params).fetchone()[0]:
-        run_sql(connection, "marts/clear_period.sql", params)
+        connection.execute("begin transaction")
+        try:
+            run_sql(connection, "marts/clear_period.sql", params)
+            run_sql(connection, "marts/unpublished_periods.sql", params)
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
         return PeriodBuild(partition_key, dict.fromkeys(MART_SQL, 0), time.perf_counter() - started)
     connection.execute("begin transaction")
     try:
+        run_sql(connection, "marts/unpublished_periods.sql", params)
         run_sql(connection, "intermediate/int_period_facts.sql", params)
         for level in ROLL_UP_LEVELS:
             run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})

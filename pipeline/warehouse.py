@@ -12,6 +12,7 @@ Two databases, one writer:
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -163,6 +164,7 @@ class Publication:
     path: Path
     row_counts: dict[str, int]
     seconds: float
+    incremental: bool = False  # only the periods rebuilt since the last publication were copied
 
 
 BUILD_ALIAS = "publication_build"
@@ -174,43 +176,84 @@ def publish(
     tables: tuple[Table, ...] = PUBLISHED_TABLES,
     record: Mapping[str, object] | None = None,
 ) -> Publication:
-    """Copy ``tables`` from the working database into a new warehouse file and swap it in atomically.
+    """Build a new warehouse file from the working database and swap it in atomically.
 
     The new file is ATTACHed to the working connection and filled with ``insert … select``: DuckDB
-    copies in parallel, nothing passes through Python, and the cost follows the size of the published
-    tables, not of staging. With ``record`` (run_id, checks_passed, checks_warned), this publication is
-    appended to ``ref.publications`` in the new file, and to the working database's history only once
-    the file is in place. ``work`` must not be inside a transaction (DuckDB lets a transaction write to
-    one database only)."""
+    copies in parallel and nothing passes through Python. When the published warehouse is the one the
+    working database last published (same latest publication), the new file starts as a copy of it and
+    only the periods rebuilt since (``publication.unpublished_periods``) are replaced in the marts, so a
+    nightly run does not rewrite years of history; otherwise (first publication, a rebuilt working
+    database, a changed table definition) every table is copied. With ``record`` (run_id,
+    checks_passed, checks_warned), this publication is appended to ``ref.publications`` in the new
+    file, and to the working database's history only once the file is in place. ``work`` must not be
+    inside a transaction (DuckDB lets a transaction write to one database only)."""
     started = time.perf_counter()
     paths.marts.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(paths)
+    if tables != PUBLISHED_TABLES:  # a partial warehouse (tests): copied whole, nothing tracked
+        return _publish(work, paths, tables, record, started, incremental=False)
+    run_sql(work, "marts/unpublished_periods.sql", {"period": None})
+    if _in_step_with_published(work, paths):
+        try:
+            return _publish(work, paths, tables, record, started, incremental=True)
+        except duckdb.Error:
+            pass  # e.g. a table definition changed since the last publication: copy everything
+    return _publish(work, paths, tables, record, started, incremental=False)
+
+
+def _in_step_with_published(work: duckdb.DuckDBPyConnection, paths: DataPaths) -> bool:
+    if not paths.warehouse.exists():
+        return False
+    latest = "select max(publication_id), arg_max(run_id, publication_id) from ref.publications"
+    try:
+        with duckdb.connect(str(paths.warehouse), read_only=True) as published:
+            theirs = published.execute(latest).fetchone()
+        ours = work.execute(latest).fetchone()
+    except duckdb.Error:
+        return False
+    return theirs[0] is not None and theirs == ours
+
+
+def _publish(
+    work: duckdb.DuckDBPyConnection,
+    paths: DataPaths,
+    tables: tuple[Table, ...],
+    record: Mapping[str, object] | None,
+    started: float,
+    incremental: bool,
+) -> Publication:
     building = paths.marts / f".{paths.warehouse.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.building"
     row_counts: dict[str, int] = {}
     work_catalog = _quoted_identifier(work.execute("select current_database()").fetchone()[0])
+    if incremental:
+        shutil.copyfile(paths.warehouse, building)
     work.execute(f"attach {sql_string_literal(str(building))} as {BUILD_ALIAS}")
     attached = True
+    changed = f"select period from {work_catalog}.publication.unpublished_periods"  # noqa: S608
     try:
         for table in tables:
-            work.execute(f"use {BUILD_ALIAS}")
-            try:
-                run_sql(work, table.ddl)  # the table, with its comments, in the new file
-            finally:
-                work.execute(f"use {work_catalog}")
             # Identifiers come from the fixed list of published tables, never from data.
-            work.execute(
-                f"insert into {BUILD_ALIAS}.{table.name} by name "  # noqa: S608
-                f"select * from {work_catalog}.{table.name}"
-            )
-            row_counts[table.name] = work.execute(
-                f"select count(*) from {BUILD_ALIAS}.{table.name}"  # noqa: S608
-            ).fetchone()[0]
+            target, source = f"{BUILD_ALIAS}.{table.name}", f"{work_catalog}.{table.name}"
+            if incremental and table in MART_TABLES:
+                work.execute(f"delete from {target} where period in ({changed})")  # noqa: S608
+                work.execute(
+                    f"insert into {target} by name select * from {source} where period in ({changed})"  # noqa: S608
+                )
+            elif not (incremental and table is PUBLICATIONS):  # the copy already holds the history
+                work.execute(f"use {BUILD_ALIAS}")
+                try:
+                    run_sql(work, table.ddl)  # the table, with its comments, in the new file
+                finally:
+                    work.execute(f"use {work_catalog}")
+                work.execute(f"insert into {target} by name select * from {source}")  # noqa: S608
+            row_counts[table.name] = work.execute(f"select count(*) from {target}").fetchone()[0]  # noqa: S608
         new_history = None
         if record is not None:
             run_sql(work, "reference/publication_inputs.sql")
+            counts = [{"table_name": name, "n_rows": rows} for name, rows in sorted(row_counts.items())]
             work.execute(f"use {BUILD_ALIAS}")
             try:
-                run_sql(work, "reference/record_publication.sql", record)
+                run_sql(work, "reference/record_publication.sql", {**record, "row_counts": counts})
                 new_history = work.execute(
                     "select * from ref.publications where run_id = $run_id", {"run_id": record["run_id"]}
                 ).to_arrow_table()
@@ -221,8 +264,12 @@ def publish(
         _fsync(building)
         os.replace(building, paths.warehouse)
         _fsync(paths.marts)
+        work.execute("begin transaction")
         if new_history is not None:
             work.from_arrow(new_history).insert_into(PUBLICATIONS.name)
+        if tables == PUBLISHED_TABLES:
+            work.execute("delete from publication.unpublished_periods")
+        work.execute("commit")
     except BaseException:
         if attached:
             work.execute(f"use {work_catalog}")
@@ -230,7 +277,7 @@ def publish(
         building.unlink(missing_ok=True)
         Path(f"{building}.wal").unlink(missing_ok=True)
         raise
-    return Publication(paths.warehouse, row_counts, time.perf_counter() - started)
+    return Publication(paths.warehouse, row_counts, time.perf_counter() - started, incremental)
 
 
 def _quoted_identifier(name: str) -> str:

@@ -1,6 +1,7 @@
 -- Append this run's publication to ref.publications of the warehouse being built (run with that
--- database as the default one: ref.publications, marts.coverage and duckdb_tables() are the new
--- file's). The working database gets the row only after the new file is in place.
+-- database as the default one: ref.publications and marts.coverage are the new
+-- file's; $row_counts are exact counts taken by publication, as table statistics count deleted rows).
+-- The working database gets the row only after the new file is in place.
 insert into ref.publications
 with periods as (
     select
@@ -17,19 +18,6 @@ files as (
             order by source_file
         ) as input_files
     from publication_inputs
-),
-
-published_tables as (
-    select
-        schema_name || '.' || table_name as table_name,
-        estimated_size
-    from duckdb_tables()
-    where database_name = current_database() and schema_name in ('ref', 'marts')
-),
-
-counts as (
-    select list({ 'table_name': table_name, 'n_rows': estimated_size } order by table_name) as row_counts
-    from published_tables
 )
 
 select
@@ -39,8 +27,8 @@ select
     periods.first_period,
     periods.last_period,
     periods.n_periods as periods,
-    counts.row_counts,
+    $row_counts::struct(table_name varchar, n_rows bigint)[] as row_counts,
     coalesce(files.input_files, []) as input_files,
     $checks_passed as checks_passed,
     $checks_warned as checks_warned
-from periods, files, counts
+from periods, files

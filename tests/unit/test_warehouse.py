@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import warehouse
 from pipeline.settings import DataPaths
-from pipeline.warehouse import Table
+from pipeline.warehouse import Table, run_sql
 
 
 def test_each_statement_of_a_sql_file_gets_the_parameters_it_uses(tmp_path: Path, monkeypatch):
@@ -80,3 +80,57 @@ def test_stale_builds_of_a_live_process_are_left_alone(tmp_path: Path):
     mine.write_bytes(b"in progress")
     assert warehouse.remove_stale_builds(paths) == []
     assert mine.exists()
+
+
+def _retention_row(connection, period: str, continuing: int) -> None:
+    connection.execute(
+        "insert into marts.retention values (?::date, 'current', date '2025-07-01', 'nation', 'VN', "
+        "'Việt Nam', 'BHYT', ?, 0, 0, 0, false)",
+        [period, continuing],
+    )
+
+
+def test_a_publication_in_step_with_the_warehouse_copies_only_the_periods_rebuilt_since(
+    tmp_path: Path, connection
+):
+    """The nightly run must not rewrite years of marts: once the warehouse is the one the working
+    database last published, only the periods rebuilt since are replaced; anything else copies all."""
+    paths = DataPaths(tmp_path / "data")
+    run_sql(connection, "marts/create_mart_tables.sql")
+    run_sql(connection, warehouse.PUBLICATIONS.ddl)
+    for month, continuing in (("2025-07-31", 1), ("2025-08-31", 2)):
+        _retention_row(connection, month, continuing)
+        run_sql(connection, "marts/unpublished_periods.sql", {"period": month})
+
+    def published() -> list[tuple]:
+        with duckdb.connect(str(paths.warehouse), read_only=True) as reader:
+            return reader.execute(
+                "select period::varchar, continuing from marts.retention order by period"
+            ).fetchall()
+
+    def run(run_id: str) -> warehouse.Publication:
+        return warehouse.publish(
+            connection, paths, record={"run_id": run_id, "checks_passed": [], "checks_warned": []}
+        )
+
+    assert not run("first").incremental  # nothing published yet: everything is copied
+    assert published() == [("2025-07-31", 1), ("2025-08-31", 2)]
+
+    connection.execute("update marts.retention set continuing = 20 where period = '2025-08-31'")
+    run_sql(connection, "marts/unpublished_periods.sql", {"period": "2025-08-31"})
+    # A change the pipeline did not record as rebuilt is not copied: proof that only the listed
+    # period travelled (the pipeline itself never changes a period without listing it).
+    connection.execute("update marts.retention set continuing = 10 where period = '2025-07-31'")
+    second = run("second")
+    assert second.incremental
+    assert published() == [("2025-07-31", 1), ("2025-08-31", 20)]
+    assert second.row_counts["marts.retention"] == 2
+    with duckdb.connect(str(paths.warehouse), read_only=True) as reader:
+        history = reader.execute("select run_id, row_counts from ref.publications order by 1").fetchall()
+    assert [run_id for run_id, _ in history] == ["first", "second"]
+    assert {"table_name": "marts.retention", "n_rows": 2} in history[1][1]
+
+    # A working database whose history is not the warehouse's (rebuilt, or another one): copy all.
+    connection.execute("delete from ref.publications where run_id = 'second'")
+    assert not run("third").incremental
+    assert published() == [("2025-07-31", 10), ("2025-08-31", 20)]
