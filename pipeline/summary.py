@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import duckdb
 
 from pipeline.settings import DataPaths
 
 
+def published_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """Every published table with its exact row count. Not ``duckdb_tables().estimated_size``: it
+    counts deleted rows, and an incremental publication deletes the periods it replaces."""
+    names = connection.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where schema_name in ('ref', 'marts') order by 1"
+    ).fetchall()
+    return [
+        (name, connection.execute("select count(*) from query_table($name)", {"name": name}).fetchone()[0])
+        for (name,) in names
+    ]
+
+
 def print_summary(paths: DataPaths) -> None:
     with duckdb.connect(str(paths.warehouse), read_only=True) as connection:
-        tables = connection.execute(
-            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-            "where schema_name in ('ref', 'marts') order by 1"
-        ).fetchall()
+        tables = published_row_counts(connection)
         units = connection.execute(
             "select vintage, level, count(*) from ref.admin_units group by all order by 1, 2"
         ).fetchall()
@@ -46,7 +59,9 @@ def print_summary(paths: DataPaths) -> None:
             print(f"  {indicator:<8} {participants:>12,} of {denominator or 0:>12,}  {rate}  ({goal})")
     else:
         print("Marts: empty (no rolls or aggregates in raw/ yet): reference tables published.")
-    print(f"\nOpen it read-only:  duckdb -readonly {paths.warehouse}")
+    # The duckdb-cli package installs the CLI beside this interpreter (.venv/bin/duckdb).
+    cli = Path(sys.executable).parent / "duckdb"
+    print(f"\nOpen it read-only:  {cli if cli.exists() else 'duckdb'} -readonly {paths.warehouse}")
     print(
         f'            or:     python -c "import duckdb; '
         f"duckdb.connect('{paths.warehouse}', read_only=True)\""

@@ -3,7 +3,7 @@
 Person-level rolls per month (pre-reform commune codes before 2025-07, post-reform from then on, people
 keeping their ``person_id`` across the reform), province aggregates for earlier years, population and
 labour force per commune and province (NSO's real province figures for 2019-2024), targets and plans, all
-in the raw contract (``../shared/contracts/raw-data.md``), labelled synthetic, deterministic for a seed.
+in the raw contract (``docs/contracts/raw-data.md``), labelled synthetic, deterministic for a seed.
 How it works and every rule it follows: ``docs/generator.md``.
 """
 

@@ -87,10 +87,14 @@ class Geography:
         )
 
     def new_multiplier(self, values: np.ndarray) -> np.ndarray:
-        """A person-weighted average of an old-commune profile over each new commune."""
+        """A person-weighted average of an old-commune profile over each new commune. A new commune
+        that no old commune's people move to (the island special zones, đặc khu: no pre-reform commune
+        links to them in the crosswalk) gets the province's mean, 1: it has no profile of its own, and 0
+        would read as "no coverage at all" (a commune BHXH target of 0, a BHYT target 4 points down)."""
         mass = self.weight[self.link_from] * self.link_fraction
         total = np.bincount(self.link_to, mass * values[self.link_from], minlength=len(self.new_codes))
-        return total / np.maximum(np.bincount(self.link_to, mass, minlength=len(self.new_codes)), 1e-300)
+        people = np.bincount(self.link_to, mass, minlength=len(self.new_codes))
+        return np.where(people > 0, total / np.where(people > 0, people, 1), 1.0)
 
 
 def load_geography(stats: ProvinceStatistics, seed: int) -> Geography:

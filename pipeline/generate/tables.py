@@ -31,6 +31,9 @@ COMMUNE_INDICATORS = ("bhxh", "bhyt")  # what communes are assigned (the domain 
 # Provinces are set around the national path by this share of how far they stand from the nation.
 TARGET_PULL = 0.8
 TARGET_FLOOR = {"bhxh_bb": 1.0, "bhxh_tn": 0.2, "bhtn": 1.0, "bhyt": 80.0}
+# A commune's BHXH target (compulsory + voluntary) is at least 1%, like any BHXH target: lower reads as a
+# fraction (0.95 for 95%), which the targets' WARN check target_is_a_percentage_not_a_fraction flags.
+COMMUNE_BHXH_FLOOR = 1.0
 # Plans ask for the expected gross entries (growth plus replacement of those who stop) plus 5%.
 PLAN_AMBITION = 1.05
 # Monthly share of participants who stop and are replaced, as the simulation settles at (measured on the
@@ -171,7 +174,7 @@ def targets_frame(model: Model, year: int, source: str) -> pl.DataFrame:
         bb, tn, gd, commune_codes, province = geo.m_bb, geo.m_tn, geo.m_gd, geo.codes, geo.province
     bb_share = standing["bhxh_bb"] / np.maximum(standing["bhxh"], 1e-9)
     multiplier = bb_share[province] * bb + (1 - bb_share[province]) * tn
-    commune_bhxh = np.clip(targets["bhxh"][province] * np.sqrt(multiplier), 0.5, 100.0)
+    commune_bhxh = np.clip(targets["bhxh"][province] * np.sqrt(multiplier), COMMUNE_BHXH_FLOOR, 100.0)
     commune_bhyt = np.clip(targets["bhyt"][province] + 4 * (gd - 1), TARGET_FLOOR["bhyt"], 100.0)
     add("commune", commune_codes.tolist(), "bhxh", commune_bhxh)
     add("commune", commune_codes.tolist(), "bhyt", commune_bhyt)

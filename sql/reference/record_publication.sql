@@ -1,6 +1,7 @@
 -- Append this run's publication to ref.publications of the warehouse being built (run with that
 -- database as the default one: ref.publications and marts.coverage are the new
--- file's; $row_counts are exact counts taken by publication, as table statistics count deleted rows).
+-- file's; $row_counts are exact counts taken by publication, as table statistics count deleted rows,
+-- and the count of ref.publications includes the row appended here).
 -- The working database gets the row only after the new file is in place.
 insert into ref.publications
 with periods as (

@@ -1,4 +1,4 @@
-"""Every generated file follows the raw contract (../shared/contracts/raw-data.md), labelled synthetic."""
+"""Every generated file follows the raw contract (docs/contracts/raw-data.md), labelled synthetic."""
 
 from __future__ import annotations
 

@@ -247,3 +247,25 @@ def test_targets_sit_around_the_national_path(clean_raw: Path, year: int):
         )
         totals = dict(subset.group_by("unit_level").agg(pl.col("planned_new").sum()).iter_rows())
         assert totals["province"] == totals["commune"] == totals["district"] > 0
+
+
+def test_every_target_is_plausible_including_the_island_special_zones(clean_raw: Path):
+    """The targets' WARN bands (pipeline.quality.TARGETS) hold for every generated target: BHXH targets
+    other than voluntary are at least 1% (lower reads as a fraction), BHYT ones 80-100%. The island
+    special zones (đặc khu), which no pre-reform commune's people move to, take their province's
+    targets (they once got a BHXH target of 0.5%)."""
+    targets = read_source(clean_raw, "targets").with_columns(pl.col("target_pct").cast(pl.Float64))
+    assert targets.filter((pl.col("indicator") != "bhxh_tn") & (pl.col("target_pct") < 1)).is_empty()
+    bhyt = targets.filter(pl.col("indicator") == "bhyt")["target_pct"]
+    assert bhyt.min() >= 80 and bhyt.max() <= 100
+    provinces = targets.filter(pl.col("unit_level") == "province").select(
+        "year", province="unit_code", indicator="indicator", province_pct="target_pct"
+    )
+    islands = {"11948": "31", "26732": "79"}  # Bạch Long Vĩ (Hải Phòng), Côn Đảo (Hồ Chí Minh City)
+    zones = (
+        targets.filter(pl.col("unit_code").is_in(list(islands)), pl.col("unit_level") == "commune")
+        .with_columns(province=pl.col("unit_code").replace_strict(islands))
+        .join(provinces, on=["year", "province", "indicator"])
+    )
+    assert zones.height == 2 * 2 * 2  # two zones, BHXH and BHYT, 2025 and 2026
+    assert (zones["target_pct"] == zones["province_pct"]).all()

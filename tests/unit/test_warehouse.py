@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline import warehouse
+from pipeline import summary, warehouse
 from pipeline.settings import DataPaths
 from pipeline.warehouse import Table, run_sql
 
@@ -134,3 +134,54 @@ def test_a_publication_in_step_with_the_warehouse_copies_only_the_periods_rebuil
     connection.execute("delete from ref.publications where run_id = 'second'")
     assert not run("third").incremental
     assert published() == [("2025-07-31", 10), ("2025-08-31", 20)]
+
+
+def test_recorded_and_printed_row_counts_are_exact_after_a_period_is_replaced(
+    tmp_path: Path, connection, capsys
+):
+    """An incremental publication deletes the periods it replaces from a copy of the warehouse, so
+    DuckDB's table statistics (duckdb_tables().estimated_size) overcount: ref.publications.row_counts,
+    the run's metadata and the demo summary must hold count(*)."""
+    paths = DataPaths(tmp_path / "data")
+    run_sql(connection, "marts/create_mart_tables.sql")
+    run_sql(connection, warehouse.PUBLICATIONS.ddl)
+    # Ten months over three row groups (122,880 rows each): replacing one month leaves too many rows
+    # for DuckDB to compact the groups, so the deleted rows stay in its table statistics.
+    connection.execute(
+        "insert into marts.retention select last_day(date '2025-01-01' + to_months(i % 10)), 'current', "
+        "date '2025-07-01', 'commune', lpad((i % 100000)::varchar, 5, '0'), null, 'BHYT', 1, 0, 0, 0, "
+        "false from range(300000) as numbers(i)"
+    )
+    for (month,) in connection.execute("select distinct period from marts.retention").fetchall():
+        run_sql(connection, "marts/unpublished_periods.sql", {"period": month})
+    record = {"checks_passed": [], "checks_warned": []}
+    warehouse.publish(connection, paths, record={"run_id": "first", **record})
+    # August re-run with fewer rows: the period is replaced, as the marts asset does.
+    connection.execute("delete from marts.retention where period = '2025-08-31' and unit_code > '50000'")
+    run_sql(connection, "marts/unpublished_periods.sql", {"period": "2025-08-31"})
+    second = warehouse.publish(connection, paths, record={"run_id": "second", **record})
+    assert second.incremental
+
+    with duckdb.connect(str(paths.warehouse), read_only=True) as reader:
+        exact = {
+            table.name: reader.execute(f"select count(*) from {table.name}").fetchone()[0]  # noqa: S608
+            for table in warehouse.PUBLISHED_TABLES
+        }
+        estimated = dict(
+            reader.execute(
+                "select schema_name || '.' || table_name, estimated_size from duckdb_tables()"
+            ).fetchall()
+        )
+        recorded = reader.execute(
+            "select row_counts from ref.publications where run_id = 'second'"
+        ).fetchone()[0]
+        assert summary.published_row_counts(reader) == sorted(exact.items())
+    assert estimated["marts.retention"] > exact["marts.retention"]  # an estimate would be wrong here
+    assert exact["ref.publications"] == 2
+    assert {row["table_name"]: row["n_rows"] for row in recorded} == exact
+    assert second.row_counts == exact
+
+    summary.print_summary(paths)
+    printed = capsys.readouterr().out
+    for name, rows in exact.items():
+        assert f"  {name:<28} {rows:>10,} rows" in printed
