@@ -5,9 +5,10 @@ import dagster as dg
 from assets.marts import MART_KEYS, UNPARTITIONED_INPUTS
 from assets.publication import published_warehouse
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
+from assets.staging import RAW_INVENTORY_KEY
 from pipeline.partitions import MONTHLY, shift_month
 from pipeline.runner import month_range_tags
-from pipeline.sensing import Cursor, detect_changes
+from pipeline.sensing import Cursor, detect_changes, published_contents
 from pipeline.settings import DataPaths
 
 # A change in a yearly source or the reference data: rebuild everything downstream except the rolls
@@ -17,6 +18,7 @@ EVERYTHING_BUT_ROLLS = [
     ADMIN_CROSSWALK_KEY,
     BHYT_OBJECT_CODES_KEY,
     *UNPARTITIONED_INPUTS,
+    RAW_INVENTORY_KEY,
     *MART_KEYS.values(),
     published_warehouse.key,
 ]
@@ -58,21 +60,38 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     job=pipeline_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches raw/: a new or changed roll month runs that month's partitions (and the ones "
-    "that depend on it); a change in another source reruns everything but the rolls. Files must be "
-    "unchanged across two ticks before they count (a delivery still being copied is skipped); run keys "
-    "are content hashes, so each content change runs once.",
+    description="Watches raw/: a new, changed or removed roll month runs that month's partitions (and the "
+    "ones that depend on it); a change in another source reruns everything but the rolls. Files must be "
+    "unchanged across two ticks before they count (a delivery still being copied is skipped), and a "
+    "group's bytes are hashed again only when its listing changed. Each content change runs once, with "
+    "a run key of its own (a month going back to an earlier content runs again); a delivery the "
+    "pipeline has already ingested and published (ref.publications) is not run when the sensor first "
+    "sees it.",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
-    # Not the warehouse resource: setting it up takes the run lock, and a sensor only reads raw/.
-    changes, cursor = detect_changes(DataPaths.from_env().raw, Cursor.load(context.cursor))
+    # Not the warehouse resource: setting it up takes the run lock, and a sensor only reads raw/ and
+    # the published warehouse (read-only, as analysts do: never a lock a run would wait for).
+    paths = DataPaths.from_env()
+    detection = detect_changes(
+        paths.raw, Cursor.load(context.cursor), lambda: published_contents(paths.warehouse)
+    )
+    if detection.already_published:
+        context.log.info(f"already ingested and published, not run: {', '.join(detection.already_published)}")
+    if detection.waiting:
+        context.log.warning(
+            f"publication record unreadable ({detection.ledger_error}); new groups wait for the next "
+            f"tick: {', '.join(detection.waiting)}"
+        )
+    elif detection.ledger_error:
+        context.log.warning(f"publication record still unreadable ({detection.ledger_error}): running anyway")
+    changes = detection.changes
     requests = []
     for change in changes:
         if change.roll_month and change.roll_month in MONTHLY.get_partition_keys():
             months = months_affected_by(change.roll_month)
             requests.append(
                 dg.RunRequest(
-                    run_key=f"{change.group}:{change.content_hash}",
+                    run_key=change.run_key,
                     tags={**month_range_tags(months), "pipeline/trigger": "sensor"},
                 )
             )
@@ -81,12 +100,41 @@ def raw_files_sensor(context: dg.SensorEvaluationContext):
         keys = MONTHLY.get_partition_keys()
         requests.append(
             dg.RunRequest(
-                run_key=";".join(f"{c.group}:{c.content_hash}" for c in table_changes),
+                run_key=";".join(c.run_key for c in table_changes),
                 asset_selection=EVERYTHING_BUT_ROLLS,
                 tags={**month_range_tags((keys[0], keys[-1])), "pipeline/trigger": "sensor"},
             )
         )
-    context.update_cursor(cursor.dump())
+    context.update_cursor(detection.cursor.dump())
     if not requests:
         return dg.SkipReason("no stable change under raw/")
     return requests
+
+
+# Publication alone, for the sensor below (and for publishing from the UI in one click).
+publish_job = dg.define_asset_job(
+    "publish_job",
+    selection=[published_warehouse.key],
+    description="Publish the warehouse from the working database (refused when the marts' latest blocking "
+    "checks failed).",
+)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    request_job=publish_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Publication is part of every build of the marts: a successful run that built marts without "
+    "publishing them (a backfill of the marts launched from the UI) is followed by a publication run.",
+)
+def publish_after_marts_sensor(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    materialized = {
+        record.event_log_entry.dagster_event.asset_key
+        for record in context.instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        ).records
+    }
+    if materialized & set(MART_KEYS.values()) and published_warehouse.key not in materialized:
+        return dg.RunRequest(run_key=f"publish-after:{run.run_id}", tags={"pipeline/trigger": "marts_built"})
+    return dg.SkipReason("nothing built that is not published")

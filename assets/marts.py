@@ -9,7 +9,7 @@ import polars as pl
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from assets.staging import ROLLS_KEY
 from pipeline.checks import markdown_table, sql_asset_check
-from pipeline.marts import MART_SQL, build_period
+from pipeline.marts import BLOCKING_MART_CHECKS, MART_SQL, MartCheck, build_period
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
 from pipeline.resources import WarehouseResource
@@ -92,15 +92,6 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         )
 
 
-children_sum_to_parent = sql_asset_check(
-    COVERAGE_KEY, "children_sum_to_their_parent", "checks/assert_children_sum_to_parent.sql"
-)
-national_totals_match = sql_asset_check(
-    COVERAGE_KEY, "national_totals_equal_on_both_boundaries", "checks/assert_national_totals_match.sql"
-)
-no_negative_counts = sql_asset_check(
-    COVERAGE_KEY, "no_negative_counts", "checks/assert_no_negative_counts.sql"
-)
 coverage_above_100 = sql_asset_check(
     COVERAGE_KEY, "coverage_above_100_listed", "checks/warn_coverage_above_100.sql", blocking=False
 )
@@ -113,3 +104,14 @@ superseded_aggregates = sql_asset_check(
     "checks/warn_superseded_aggregates.sql",
     blocking=False,
 )
+
+
+def _blocking(check: MartCheck) -> dg.AssetChecksDefinition:
+    # The same SQL already ran on each period before its commit (pipeline/marts.py); here it covers
+    # every period built since the last publication, and shows its result on the asset.
+    return sql_asset_check(
+        MART_KEYS[check.mart], check.name, check.sql, {**dict(check.params), "period": None}
+    )
+
+
+blocking_mart_checks = [_blocking(check) for check in BLOCKING_MART_CHECKS]

@@ -2,10 +2,12 @@
 
 import dagster as dg
 import polars as pl
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from assets.marts import MART_KEYS
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline.checks import markdown_table
+from pipeline.marts import BLOCKING_MART_CHECKS
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import PUBLICATIONS, publish, run_sql
 
@@ -13,7 +15,7 @@ from pipeline.warehouse import PUBLICATIONS, publish, run_sql
 def _check_outcomes(context: dg.AssetExecutionContext) -> tuple[list[str], list[str]]:
     """The run's check results so far (every check upstream has run: publication comes last)."""
     records = context.instance.get_records_for_run(
-        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
     passed, warned = [], []
     for record in records:
@@ -21,6 +23,23 @@ def _check_outcomes(context: dg.AssetExecutionContext) -> tuple[list[str], list[
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         (passed if evaluation.passed else warned).append(name)
     return sorted(set(passed)), sorted(set(warned))
+
+
+def _latest_failed_mart_checks(context: dg.AssetExecutionContext) -> list[str]:
+    """Blocking mart checks whose latest evaluation, in any run, failed. A run whose checks fail never
+    reaches publication, but publication can be launched on its own (UI, publish job): it must not ship
+    marts their checks rejected. (Dagster has no public API for a check's history; the storage method
+    is the one its UI uses.)"""
+    decided = {AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED}
+    failed = []
+    for check in BLOCKING_MART_CHECKS:
+        key = dg.AssetCheckKey(MART_KEYS[check.mart], check.name)
+        latest = context.instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=1, status=decided
+        )
+        if latest and latest[0].status == AssetCheckExecutionRecordStatus.FAILED:
+            failed.append(f"marts/{check.mart}:{check.name}")
+    return failed
 
 
 @dg.asset(
@@ -35,6 +54,12 @@ def published_warehouse(
     """<data dir>/marts/coverage.duckdb, the warehouse analysts open read-only. Built beside the
     published file from the working database and renamed over it in one step, only after every
     blocking check upstream has passed: readers see the previous state or the new one, whole."""
+    refused = _latest_failed_mart_checks(context)
+    if refused:
+        raise dg.Failure(
+            description=f"not published: the latest evaluation of {', '.join(refused)} failed; rebuild the "
+            "marts (python -m pipeline run) so that their checks pass, then publish",
+        )
     passed, warned = _check_outcomes(context)
     with warehouse.connect() as connection:
         # The marts exist (empty) even before any month was built: a data dir without raw data
@@ -45,7 +70,7 @@ def published_warehouse(
         publication = publish(
             connection,
             warehouse.paths,
-            record={"run_id": context.run_id, "checks_passed": passed, "checks_warned": warned},
+            record={"run_id": context.run.run_id, "checks_passed": passed, "checks_warned": warned},
         )
     counts = pl.DataFrame(
         {"table": list(publication.row_counts), "rows": list(publication.row_counts.values())}

@@ -9,15 +9,19 @@ import polars as pl
 
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline import ingest
-from pipeline.checks import markdown_table, sql_asset_check
+from pipeline.checks import markdown_table, sql_asset_check, sql_check_description
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
-from pipeline.resources import WarehouseResource
+from pipeline.raw_io import survey_raw
+from pipeline.resources import PseudonymKeyResource, WarehouseResource
+from pipeline.runner import REKEY_TAG
 from pipeline.warehouse import define_rolls_view, run_sql
 
 REFERENCE_DEPS = [ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY]
 ROLLS_KEY = dg.AssetKey(["staging", "rolls"])
+RAW_INVENTORY_KEY = dg.AssetKey(["staging", "raw_inventory"])
 RECONCILE_SQL = "checks/assert_rows_reconcile.sql"
+UNREAD_SQL = "checks/warn_unread_raw_paths.sql"
 
 
 def _file_table(reports: list[ingest.IngestReport]) -> str:
@@ -54,7 +58,9 @@ def _metadata(reports: list[ingest.IngestReport], started: float) -> dict:
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"duckdb", "polars"},
 )
-def rolls(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def rolls(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, pseudonym_key: PseudonymKeyResource
+) -> dg.MaterializeResult:
     """Person-level participant rolls of raw/rolls/YYYY-MM/, one partition per snapshot month.
     Identifiers are replaced by a keyed hash (HMAC-SHA-256) as each file is read; codes resolve in the
     vintage in force on the snapshot date (pre-reform codes with a whole crosswalk link are mapped);
@@ -62,6 +68,9 @@ def rolls(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg
     replaced whole in one transaction; a month without a folder is emptied."""
     started = time.perf_counter()
     reports = []
+    key = pseudonym_key.value(warehouse.paths)
+    # Key rotation (python -m pipeline rotate-key) re-keys every stored month in this one run.
+    rekey = context.run.tags.get(REKEY_TAG) == "true"
     with warehouse.connect() as connection:
         run_sql(connection, "staging/create_staging_tables.sql")
         # Over the month files present now (the data dir may have moved since the view was made).
@@ -73,6 +82,8 @@ def rolls(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg
                 partition_key,
                 progress=context.log.debug,
                 store=warehouse.paths.rolls_store,
+                key=key,
+                rekey=rekey,
             )
             if report.files:
                 context.log.info(
@@ -137,3 +148,50 @@ population_reconcile = _reconcile(population.key, "population")
 labour_force_reconcile = _reconcile(labour_force.key, "labour_force")
 targets_reconcile = _reconcile(targets.key, "targets")
 plans_reconcile = _reconcile(plans.key, "plans")
+
+
+@dg.asset(key=RAW_INVENTORY_KEY, group_name="staging", kinds={"duckdb"})
+def raw_inventory(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Every file and folder under raw/ that no run reads (unknown or misspelled source folders, roll
+    folders that are not a month or lie outside the partitions, files outside a month folder, symbolic
+    links), in staging.unread_raw_paths; the every_raw_path_read check warns when there is any."""
+    unread = survey_raw(
+        warehouse.paths.raw, MONTHLY.get_first_partition_key(), MONTHLY.get_last_partition_key()
+    )
+    frame = pl.DataFrame(
+        {"path": [u.path for u in unread], "reason": [u.reason for u in unread]},
+        schema={"path": pl.String, "reason": pl.String},
+    )
+    with warehouse.connect() as connection:
+        run_sql(connection, "staging/create_staging_tables.sql")
+        run_sql(connection, "staging/record_unread_paths.sql", frames={"unread": frame})
+    for item in unread:
+        context.log.warning(f"raw/{item.path}: not read ({item.reason})")
+    return dg.MaterializeResult(
+        metadata={
+            "unread_paths": len(unread),
+            "unread": dg.MetadataValue.md(
+                markdown_table(frame, limit=50) if unread else "everything is read"
+            ),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=raw_inventory,
+    name="every_raw_path_read",
+    blocking=False,
+    description=sql_check_description(UNREAD_SQL),
+)
+def every_raw_path_read(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as connection:
+        unread = run_sql(connection, UNREAD_SQL).fetchall()
+    return dg.AssetCheckResult(
+        passed=not unread,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "offending_rows": len(unread),
+            # Named one per line so the command line can print them (paths, never content).
+            "paths": dg.MetadataValue.text("\n".join(f"raw/{path}: {reason}" for path, reason in unread)),
+        },
+    )

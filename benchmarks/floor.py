@@ -69,6 +69,7 @@ def run_floor(data_dir: Path, month: str, key: bytes, work: Path, threads: int |
                 pl.col("valid_to"),
                 digest.str.slice(0, 16).str.to_integer(base=16, dtype=pl.UInt64).alias("key_hi"),
                 digest.str.slice(16, 16).str.to_integer(base=16, dtype=pl.UInt64).alias("key_lo"),
+                pl.col("person_id").str.contains(r"^(\d{10}|\d{12})$").alias("id_ok"),
             )
             .with_row_index("source_row")
             .with_columns(source_file=pl.lit(path.name))
@@ -89,7 +90,7 @@ def run_floor(data_dir: Path, month: str, key: bytes, work: Path, threads: int |
         copy (
             with rows as (
                 select * from read_parquet($pending)
-                where scheme in ('BHXH_BB', 'BHXH_TN', 'BHTN', 'BHYT')
+                where id_ok and scheme in ('BHXH_BB', 'BHXH_TN', 'BHTN', 'BHYT')
                   and commune_code in (select code from communes)
                   and (scheme != 'BHYT' or bhyt_object_code in (select code from object_codes))
                   and birth_year between 1900 and year($period)

@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--period", metavar="YYYY-MM", help="one month")
     run.add_argument("--from", dest="first", metavar="YYYY-MM", help="first month of a range (backfill)")
     run.add_argument("--to", dest="last", metavar="YYYY-MM", help="last month of a range (backfill)")
+    commands.add_parser(
+        "rotate-key",
+        help="re-key every stored roll month with a new pseudonym key, in one run",
+        description="Re-ingest every stored roll month with a new pseudonym key in one Dagster run, rebuild "
+        "the marts and publish (docs/ingestion.md). The new key is $PIPELINE_PSEUDONYM_KEY when set, else "
+        "a new random key that replaces the data dir's key file once the run has succeeded. The raw "
+        "folders of all stored months must still be there.",
+    )
     return parser
 
 
@@ -60,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_run(paths, first, last)
     if args.command == "demo":
         return command_demo(paths)
+    if args.command == "rotate-key":
+        return command_rotate_key(paths)
     if args.command == "generate":
         from pipeline.generate import generate, options_from_args
 
@@ -68,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     raise AssertionError(args.command)
 
 
-def command_run(paths: DataPaths, first: str | None = None, last: str | None = None) -> int:
+def command_run(
+    paths: DataPaths, first: str | None = None, last: str | None = None, tags: dict[str, str] | None = None
+) -> int:
+    from pipeline.failures import find_os_failure
     from pipeline.runner import materialize, month_range
 
     try:
@@ -77,8 +90,19 @@ def command_run(paths: DataPaths, first: str | None = None, last: str | None = N
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Data dir: {paths.root}; months {months[0]} … {months[1]}", flush=True)
-    report = materialize(months)
+    try:
+        report = materialize(months, tags)
+    except Exception as error:
+        # Before any step ran (Dagster's own storage, the lock file): still say what the machine refused.
+        failure = find_os_failure(error)
+        if failure is None:
+            raise
+        print(f"error: {failure.message(paths.root)}", file=sys.stderr)
+        return 1
     if not report.success:
+        if report.os_failure is not None:
+            # Said first and in plain words: it is what the operator must fix, not the data.
+            print(f"error: {report.os_failure.message(paths.root)}", file=sys.stderr)
         print(
             f"\nRun {report.run_id} FAILED after {report.seconds:.1f} s; published marts left unchanged.",
             file=sys.stderr,
@@ -123,4 +147,65 @@ def command_demo(paths: DataPaths) -> int:
         from pipeline.summary import print_summary
 
         print_summary(paths)
+    return status
+
+
+def command_rotate_key(paths: DataPaths) -> int:
+    import os
+
+    from pipeline import pseudonym
+    from pipeline.runner import REKEY_TAG
+    from pipeline.settings import make_private
+    from pipeline.warehouse import stored_roll_months
+
+    try:
+        stored = stored_roll_months(paths)
+    except Exception as error:  # noqa: BLE001  (any DuckDB failure: the message says which)
+        print(
+            f"error: cannot read the stored months ({type(error).__name__}); is a run in progress?",
+            file=sys.stderr,
+        )
+        return 1
+    if not stored:
+        print("No stored roll month: nothing to re-key (the next run uses the key in force).")
+        return 0
+    months = [month for month, _ in stored]
+    missing = [month for month in months if not (paths.raw / "rolls" / month).is_dir()]
+    if missing:
+        print(
+            f"error: the raw folders of {len(missing)} stored month(s) are gone ({', '.join(missing[:12])}"
+            f"{' …' if len(missing) > 12 else ''}); re-keying would lose them. Restore raw/rolls/YYYY-MM/ "
+            "first: the key cannot be changed without the identifiers.",
+            file=sys.stderr,
+        )
+        return 2
+    pending = pseudonym.key_file(paths).with_suffix(".key.new")
+    if os.environ.get(pseudonym.KEY_ENV):
+        new = os.environ[pseudonym.KEY_ENV].encode()
+    else:
+        if not pending.exists():  # a failed rotation is resumed with the same new key
+            make_private(pending.parent)
+            descriptor = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(pseudonym.new_key())
+        new = pending.read_bytes().strip()
+        os.environ[pseudonym.KEY_ENV] = new.decode()  # this process's run uses it
+    target = pseudonym.fingerprint(new)
+    if {fingerprint for _, fingerprint in stored} == {target}:
+        print(f"Every stored month already has the key of fingerprint {target}: nothing to re-key.")
+        if os.environ.get(pseudonym.KEY_ENV) and not pending.exists():
+            print(f"(Set {pseudonym.KEY_ENV} to the new key, or unset it to have a new random key made.)")
+        return 0
+    print(
+        f"Re-keying {len(months)} stored month(s), {months[0]} … {months[-1]}, "
+        f"to the key of fingerprint {target}."
+    )
+    status = command_run(paths, months[0], months[-1], tags={REKEY_TAG: "true"})
+    if status == 0 and pending.exists():
+        os.replace(pending, pseudonym.key_file(paths))
+        print(f"The new key is now {pseudonym.key_file(paths)}.")
+    elif status != 0:
+        print(
+            "Rotation incomplete: runs stop until `python -m pipeline rotate-key` succeeds.", file=sys.stderr
+        )
     return status

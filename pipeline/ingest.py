@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from pipeline.partitions import month_end
-from pipeline.pseudonym import load_key, person_key_halves
+from pipeline.pseudonym import KEY_ENV, KeyMismatch, fingerprint, key_file, load_key, person_key_halves
 from pipeline.raw_io import (
     ROW_NUMBER,
     RawFileError,
@@ -42,7 +42,7 @@ from pipeline.raw_io import (
     read_contract_file,
 )
 from pipeline.settings import DataPaths
-from pipeline.warehouse import define_rolls_view, read_sql, roll_partition, run_sql
+from pipeline.warehouse import define_rolls_view, read_sql, roll_partition, run_sql, transaction
 
 
 @dataclass(frozen=True)
@@ -227,6 +227,8 @@ def normalise(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
 
 
 SEX_CODES = {"m": "M", "nam": "M", "f": "F", "nữ": "F"}
+# The contract: a 10-digit social-insurance number or a 12-digit personal ID.
+PERSON_ID_PATTERN = r"^(\d{10}|\d{12})$"
 
 
 def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -255,9 +257,23 @@ def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
             return pl.lit(None, dtype=pl.String)
         return pl.when(pl.col(f"{column}_parsed").is_null()).then(pl.col(column))
 
+    person_id = pl.col("person_id")
     return parsed.select(
         ROW_NUMBER,
-        pl.col("person_id"),
+        person_id,
+        # What is wrong with an ID that is not 10 or 12 digits, described without quoting it (the
+        # quarantine must not hold personal data): its length and whether it is all digits.
+        pl.when(person_id.is_not_null() & ~person_id.str.contains(PERSON_ID_PATTERN))
+        .then(
+            pl.format(
+                "{} characters, {}",
+                person_id.str.len_chars(),
+                pl.when(person_id.str.contains(r"^\d+$"))
+                .then(pl.lit("all digits"))
+                .otherwise(pl.lit("not all digits")),
+            )
+        )
+        .alias("person_id_problem"),
         pl.col("scheme").str.to_uppercase().alias("scheme"),
         pad_code("commune_code", "commune").alias("commune_code"),
         raw_if_unparsed("sex").alias("sex_raw"),
@@ -301,7 +317,7 @@ def _record_files(connection: duckdb.DuckDBPyConnection, report: IngestReport) -
             "rows_read": pl.Int64,
         },
     )
-    connection.from_arrow(ledger.to_arrow()).insert_into("staging.ingested_files")
+    run_sql(connection, "staging/record_files.sql", frames={"files": ledger})
 
 
 def _outcome(connection: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
@@ -314,13 +330,8 @@ def _outcome(connection: duckdb.DuckDBPyConnection, report: IngestReport) -> Non
 
 
 def _in_transaction(connection: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         work()
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
 
 
 def ingest_table_source(
@@ -357,6 +368,8 @@ def ingest_roll_month(
     partition_key: str,
     progress: Progress | None = None,
     store: Path | None = None,
+    key: bytes | None = None,
+    rekey: bool = False,
 ) -> IngestReport:
     """Replace one roll month (``raw/rolls/YYYY-MM/``) in ``staging.rolls``: its Parquet partition in
     ``store`` (default: the data dir's, beside ``raw_root``) and its ledger rows.
@@ -365,7 +378,11 @@ def ingest_roll_month(
     error. Each file is read, normalised and pseudonymised by polars and written to a pending Parquet
     file (memory bounded by the largest file); DuckDB then judges the month in a few streaming passes
     and writes the accepted rows to a new file, which replaces the month's partition in the same
-    transaction as its quarantine and ledger rows. A failure leaves the previous month in place."""
+    transaction as its quarantine and ledger rows. A failure leaves the previous month in place.
+
+    ``key`` (default: :func:`pipeline.pseudonym.load_key`) must be the key that keyed every stored
+    month; otherwise :class:`KeyMismatch` is raised before anything is written, unless ``rekey`` (key
+    rotation, which re-ingests every stored month in one run)."""
     started = time.perf_counter()
     report = IngestReport(ROLLS.name, partition_key)
     store = store or DataPaths(raw_root.parent).rolls_store
@@ -390,7 +407,10 @@ def ingest_roll_month(
             define_rolls_view(connection, store)
         report.seconds = time.perf_counter() - started
         return report
-    key = load_key()
+    key = key or load_key(DataPaths(raw_root.parent))
+    params["key_fingerprint"] = fingerprint(key)
+    if not rekey:
+        check_key(connection, params["key_fingerprint"], DataPaths(raw_root.parent))
     building = store.parent / "rolls_building" / f"{partition_key}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     building.mkdir(parents=True)
     output = building / "accepted.parquet"
@@ -432,10 +452,12 @@ def ingest_roll_month(
             run_sql(connection, "staging/forget_roll_month.sql", params)
             _record_files(connection, report)
             run_sql(connection, "staging/record_roll_month.sql", params)
-            connection.from_arrow(
-                counts.select(pl.lit(partition_key).alias("partition_key"), "source_file", "accepted")
-                .to_arrow()
-            ).insert_into("staging.roll_files")
+            run_sql(
+                connection,
+                "staging/record_roll_files.sql",
+                {"partition_key": partition_key},
+                frames={"accepted_per_file": counts.select("source_file", "accepted")},
+            )
             _outcome(connection, report)
             # Last step before the commit: the month's rows and its ledger change together.
             partition.parent.mkdir(parents=True, exist_ok=True)
@@ -449,6 +471,21 @@ def ingest_roll_month(
     define_rolls_view(connection, store)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def check_key(connection: duckdb.DuckDBPyConnection, key_fingerprint: str, paths: DataPaths) -> None:
+    """Stop before writing when stored roll months were keyed with another key: their person keys
+    and the new ones would never match (retention 0, everyone new, everyone stopped, with exit 0)."""
+    foreign = run_sql(connection, "staging/months_keyed_otherwise.sql", {"key_fingerprint": key_fingerprint})
+    others = foreign.fetchall()
+    if others:
+        other, months, first, last = others[0]
+        raise KeyMismatch(
+            f"the pseudonym key in use (fingerprint {key_fingerprint}) is not the one that keyed "
+            f"{months} stored roll month(s), {first} … {last} (fingerprint {other}); nothing was written. "
+            f"Run with the key that keyed them ({KEY_ENV} or {key_file(paths)}), or re-key every "
+            "stored month with the new one: python -m pipeline rotate-key (docs/ingestion.md)."
+        )
 
 
 def _remove_partition(partition: Path) -> None:

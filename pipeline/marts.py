@@ -1,4 +1,5 @@
-"""Building the marts of one period: facts, roll-up, then the four marts, in one transaction."""
+"""Building the marts of one period: facts, roll-up, the four marts and their blocking checks, in one
+transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 import duckdb
 
 from pipeline.partitions import month_end, shift_month
-from pipeline.warehouse import run_sql
+from pipeline.warehouse import run_sql, transaction
 
 MART_SQL = {
     "coverage": "marts/coverage.sql",
@@ -19,6 +20,31 @@ MART_SQL = {
 }
 # Bottom-up: districts from communes, provinces from districts (or communes), the nation from provinces.
 ROLL_UP_LEVELS = ("district", "province", "nation")
+
+
+@dataclass(frozen=True)
+class MartCheck:
+    """A blocking check of the marts: run on each period inside its build transaction (so failing
+    rows never replace the previous ones), and as a Dagster asset check on ``mart``."""
+
+    name: str
+    mart: str
+    sql: str
+    params: tuple[tuple[str, object], ...] = ()  # besides $period
+
+
+BLOCKING_MART_CHECKS = (
+    MartCheck("children_sum_to_their_parent", "coverage", "checks/assert_children_sum_to_parent.sql"),
+    MartCheck(
+        "national_totals_equal_on_both_boundaries", "coverage", "checks/assert_national_totals_match.sql"
+    ),
+    MartCheck("no_negative_counts", "coverage", "checks/assert_no_negative_counts.sql"),
+    *(MartCheck("grain_holds", mart, "checks/assert_grain.sql", (("mart", mart),)) for mart in MART_SQL),
+)
+
+
+class MartCheckFailed(RuntimeError):
+    """A period's new marts broke a blocking check: they were not committed."""
 
 
 @dataclass
@@ -47,17 +73,11 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
     started = time.perf_counter()
     params = period_parameters(partition_key)
     if not run_sql(connection, "marts/period_has_data.sql", params).fetchone()[0]:
-        connection.execute("begin transaction")
-        try:
+        with transaction(connection):
             run_sql(connection, "marts/clear_period.sql", params)
             run_sql(connection, "marts/unpublished_periods.sql", params)
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
         return PeriodBuild(partition_key, dict.fromkeys(MART_SQL, 0), time.perf_counter() - started)
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         run_sql(connection, "marts/unpublished_periods.sql", params)
         run_sql(connection, "intermediate/int_period_facts.sql", params)
         for level in ROLL_UP_LEVELS:
@@ -66,9 +86,16 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
             run_sql(connection, sql, params)
         counts = run_sql(connection, "marts/count_period_rows.sql", params).fetchone()
         rows = dict(zip(MART_SQL, counts, strict=True))
+        # Checked before the commit: a failure rolls back, and the period keeps its previous marts.
+        for check in BLOCKING_MART_CHECKS:
+            offending = run_sql(
+                connection, check.sql, {**dict(check.params), "period": params["period"]}
+            ).fetchall()
+            if offending:
+                raise MartCheckFailed(
+                    f"marts {partition_key}: check '{check.name}' on marts/{check.mart} found "
+                    f"{len(offending)} offending row(s) (sql/{check.sql}); the period's previous marts "
+                    "were kept and nothing is published"
+                )
         connection.execute("drop table period_facts")
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
     return PeriodBuild(partition_key, rows, time.perf_counter() - started)

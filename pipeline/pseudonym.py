@@ -1,9 +1,14 @@
 """Pseudonymisation of person identifiers with a secret key (HMAC-SHA-256).
 
-The key comes from ``PIPELINE_PSEUDONYM_KEY``, or from a key file created once, with owner-only
-permissions, under the Dagster state dir (``<DAGSTER_HOME>/.dagster/pseudonym.key``). The same key gives
-the same person the same ``person_key`` across months and sources; without the key the mapping cannot
-be reversed or recomputed.
+The key comes from ``PIPELINE_PSEUDONYM_KEY``, or from the data dir's key file
+(``<data dir>/marts/_work/pseudonym.key``), created once with mode 0600 in the private working area
+(mode 0700, which also holds the working database and its spill files). The key belongs to the data it
+keys, not to a Dagster home: the same key gives the same person the same ``person_key`` across months
+and sources; without the key the mapping cannot be reversed or recomputed.
+
+Every stored roll month records the *fingerprint* of the key that produced it (a keyed hash of a fixed
+label, never the key): a run with another key stops before writing anything (:class:`KeyMismatch`), and
+``python -m pipeline rotate-key`` re-keys every stored month in one run.
 
 ``person_key`` is the first 128 bits of HMAC-SHA-256(key, person_id), the value staging has always held
 (a known-answer test keeps it so). It is computed in polars by ``polars-hash`` (Rust, vectorised, run in
@@ -14,39 +19,70 @@ stored as two UBIGINT halves and ``staging.rolls`` puts them back together.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 import polars as pl
 import polars_hash  # noqa: F401  (registers the .chash expression namespace)
 
-from pipeline.settings import PROJECT_ROOT
+from pipeline.settings import PROJECT_ROOT, DataPaths, make_private
 
 KEY_ENV = "PIPELINE_PSEUDONYM_KEY"
 KEY_HALVES = ("person_key_hi", "person_key_lo")
+# The label whose keyed hash identifies a key. Changing it would make every stored month look foreign.
+_FINGERPRINT_LABEL = b"coverage-pipeline/pseudonym-key-fingerprint/v1"
 
 
-def key_file() -> Path:
+class KeyMismatch(RuntimeError):
+    """The key in use is not the one that keyed the stored months."""
+
+
+def key_file(paths: DataPaths) -> Path:
+    return paths.work_dir / "pseudonym.key"
+
+
+def _legacy_key_file() -> Path:
+    """Where the key file lived before it moved to the data dir (under the Dagster home)."""
     return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT) / ".dagster" / "pseudonym.key"
 
 
-def load_key() -> bytes:
-    """The secret key: the environment variable, else the key file (created on first use)."""
+def load_key(paths: DataPaths | None = None) -> bytes:
+    """The secret key: the environment variable, else the data dir's key file (created on first use;
+    a key file left under the Dagster home by an earlier version is adopted, so its months stay
+    readable)."""
     from_env = os.environ.get(KEY_ENV)
     if from_env:
         return from_env.encode()
-    path = key_file()
+    paths = paths or DataPaths.from_env()
+    make_private(paths.work_dir)
+    path = key_file(paths)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        legacy = _legacy_key_file()
         # O_EXCL: two first runs racing cannot both write a key; mode 0600 from the start.
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return path.read_bytes().strip()
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(secrets.token_hex(32).encode())
+            if legacy.is_file():
+                with legacy.open("rb") as old:
+                    shutil.copyfileobj(old, handle)
+            else:
+                handle.write(secrets.token_hex(32).encode())
     return path.read_bytes().strip()
+
+
+def new_key() -> bytes:
+    return secrets.token_hex(32).encode()
+
+
+def fingerprint(key: bytes) -> str:
+    """Identifies a key without revealing it: HMAC-SHA-256(key, fixed label), 16 hex digits."""
+    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
 def person_key_halves(person_id: str, key: bytes) -> list[pl.Expr]:

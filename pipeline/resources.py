@@ -1,4 +1,4 @@
-"""Dagster resources: the data dir and the working database."""
+"""Dagster resources: the data dir and the working database, and the pseudonym key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipeline.lock import RunLock
+from pipeline.pseudonym import KEY_ENV, load_key
 from pipeline.settings import DATA_DIR_ENV, PROJECT_ROOT, DataPaths
 from pipeline.warehouse import connect_work, remove_stale_builds
 
@@ -46,3 +47,18 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """The working database; one connection per asset step, closed at the end of the step."""
         return connect_work(self.paths)
+
+
+class PseudonymKeyResource(dg.ConfigurableResource):
+    """The secret key of the pseudonym (pipeline/pseudonym.py). Bound to ``EnvVar("PIPELINE_PSEUDONYM_KEY")``
+    when that is set where the definitions load, so Dagster shows the variable's name, never the value;
+    empty means the variable read at run time, else the data dir's key file."""
+
+    key: str = ""
+
+    def value(self, paths: DataPaths) -> bytes:
+        return self.key.encode() if self.key else load_key(paths)
+
+
+def pseudonym_key_resource() -> PseudonymKeyResource:
+    return PseudonymKeyResource(key=dg.EnvVar(KEY_ENV)) if os.environ.get(KEY_ENV) else PseudonymKeyResource()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from pipeline.failures import OsFailure, find_os_failure
 from pipeline.settings import PROJECT_ROOT
 
 
@@ -24,6 +25,7 @@ class RunReport:
     materialized: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # WARN checks that failed: published anyway
+    os_failure: OsFailure | None = None  # a full disk, a refused permission, a read-only filesystem
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -55,7 +57,12 @@ def month_range_tags(months: tuple[str, str]) -> dict[str, str]:
     }
 
 
-def materialize(months: tuple[str, str]) -> RunReport:
+# Set on a key-rotation run (python -m pipeline rotate-key): the rolls asset re-keys every month it
+# ingests instead of refusing a key whose fingerprint differs from the stored months'.
+REKEY_TAG = "pipeline/rekey"
+
+
+def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> RunReport:
     """Materialise every asset, monthly ones over ``months`` (first, last), in one Dagster run, with
     every check; never raises on a failed step. Unpartitioned assets (reference data, denominators,
     targets, plans, aggregates, publication) are rebuilt in the same run: they are small."""
@@ -67,7 +74,7 @@ def materialize(months: tuple[str, str]) -> RunReport:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"pipeline/trigger": "cli", **month_range_tags(months)},
+            tags={"pipeline/trigger": "cli", **month_range_tags(months), **(tags or {})},
         )
     report = RunReport(result.success, result.run_id, time.perf_counter() - started)
     for event in result.all_events:
@@ -75,12 +82,15 @@ def materialize(months: tuple[str, str]) -> RunReport:
             report.materialized.append(event.asset_key.to_user_string())
         elif event.is_step_failure:
             error = event.step_failure_data.error
+            if error is not None and report.os_failure is None:
+                report.os_failure = find_os_failure(error)  # the root cause, however deep Dagster wrapped it
             cause = error.cause.message.strip() if error and error.cause else None
             message = (cause or (error.message.strip() if error else "failed")).splitlines()[-1]
             report.failures.append(f"{event.step_key}: {message}")
         elif event.event_type == dg.DagsterEventType.RUN_FAILURE and not report.failures:
             error = event.event_specific_data.error if event.event_specific_data else None
             if error is not None:
+                report.os_failure = report.os_failure or find_os_failure(error)
                 cause = error.cause.message.strip() if error.cause else error.message.strip()
                 report.failures.append(cause.splitlines()[-1])
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -90,6 +100,9 @@ def materialize(months: tuple[str, str]) -> RunReport:
                 detail = f" ({count.value} offending rows)" if count is not None else ""
                 asset = evaluation.asset_key.to_user_string()
                 line = f"check '{evaluation.check_name}' on {asset} failed{detail}"
+                named = evaluation.metadata.get("paths")  # checks that list what they found, by name
+                if named is not None and named.value:
+                    line += "".join(f"\n      {path}" for path in named.value.splitlines())
                 warning = evaluation.severity == dg.AssetCheckSeverity.WARN
                 (report.warnings if warning else report.failures).append(line)
     return report

@@ -67,3 +67,10 @@ class DataPaths:
     def rolls_store(self) -> Path:
         """Person-level roll rows, one Parquet file per month (``period=YYYY-MM-DD/part.parquet``)."""
         return self.work_dir / "rolls"
+
+
+def make_private(folder: Path) -> None:
+    """The working area holds pseudonymised microdata (the working database, month files, DuckDB's
+    spill files) and the pseudonym key: owner only (0700), whatever the umask made of it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)

@@ -11,6 +11,7 @@ Two databases, one writer:
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -25,7 +26,10 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipeline.settings import SQL_DIR, DataPaths
+from pipeline.failures import find_os_failure
+from pipeline.settings import SQL_DIR, DataPaths, make_private
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,17 +92,39 @@ def load_table(connection: duckdb.DuckDBPyConnection, table: Table, rows: pl.Dat
     """Create ``table`` from its SQL file and fill it with ``rows``, in one transaction: a failure
     leaves the previous contents in place. Columns are matched by name."""
     arrow = rows.to_arrow() if isinstance(rows, pl.DataFrame) else rows
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         run_sql(connection, table.ddl)
         columns = connection.table(table.name).columns
         connection.from_arrow(arrow.select(columns)).insert_into(table.name)
         count = connection.table(table.name).shape[0]
+    return count
+
+
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: committed at the end, rolled back if anything fails.
+
+    The error that failed the block is the one raised, always. When the commit itself fails (a full
+    disk, an unwritable WAL), DuckDB has already ended the transaction, so the rollback fails with
+    "cannot rollback - no transaction is active"; raising that would hide the reason."""
+    connection.execute("begin transaction")
+    try:
+        yield
         connection.execute("commit")
     except BaseException:
-        connection.execute("rollback")
+        execute_quietly(connection, "rollback")
         raise
-    return count
+
+
+def execute_quietly(connection: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Clean-up after a failure (rollback, detach): its own error is logged, never raised, so it
+    cannot take the place of the failure being handled."""
+    try:
+        connection.execute(statement)
+    except Exception as error:  # whatever it is, the original failure matters more
+        # Debug only: after a failed commit the rollback always fails ("no transaction is active"),
+        # and a line saying so next to the real error would only mislead.
+        log.debug("%s after a failure also failed: %s", statement.split()[0], error)
 
 
 MEMORY_LIMIT_ENV = "PIPELINE_DUCKDB_MEMORY_LIMIT"
@@ -144,8 +170,8 @@ def define_rolls_view(connection: duckdb.DuckDBPyConnection, store: Path) -> Non
 def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
     """The working database (created on first use). DuckDB would take 80% of the machine's memory by
     default; a national roll month must fit in 8 GB with polars alongside, so DuckDB is capped (and
-    spills to disk beyond the cap)."""
-    paths.work_dir.mkdir(parents=True, exist_ok=True)
+    spills to disk beyond the cap). The working area is private (0700): analysts read marts/, not it."""
+    make_private(paths.work_dir)
     connection = duckdb.connect(
         str(paths.work_db),
         config={
@@ -153,6 +179,7 @@ def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
             "temp_directory": str(paths.work_dir / "spill"),
         },
     )
+    os.chmod(paths.work_db, 0o600)
     try:
         yield connection
     finally:
@@ -196,8 +223,10 @@ def publish(
     if _in_step_with_published(work, paths):
         try:
             return _publish(work, paths, tables, record, started, incremental=True)
-        except duckdb.Error:
-            pass  # e.g. a table definition changed since the last publication: copy everything
+        except duckdb.Error as error:
+            if find_os_failure(error) is not None:
+                raise  # a full or unwritable disk would fail the full copy too, only later
+            # e.g. a table definition changed since the last publication: copy everything
     return _publish(work, paths, tables, record, started, incremental=False)
 
 
@@ -225,12 +254,15 @@ def _publish(
     building = paths.marts / f".{paths.warehouse.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.building"
     row_counts: dict[str, int] = {}
     work_catalog = _quoted_identifier(work.execute("select current_database()").fetchone()[0])
-    if incremental:
-        shutil.copyfile(paths.warehouse, building)
-    work.execute(f"attach {sql_string_literal(str(building))} as {BUILD_ALIAS}")
-    attached = True
+    attached = False
     changed = f"select period from {work_catalog}.publication.unpublished_periods"  # noqa: S608
     try:
+        # Inside the try: a copy cut short by a full disk, or a file that cannot be attached, is
+        # removed here rather than left to take space until the next run.
+        if incremental:
+            shutil.copyfile(paths.warehouse, building)
+        work.execute(f"attach {sql_string_literal(str(building))} as {BUILD_ALIAS}")
+        attached = True
         for table in tables:
             # Identifiers come from the fixed list of published tables, never from data.
             target, source = f"{BUILD_ALIAS}.{table.name}", f"{work_catalog}.{table.name}"
@@ -249,6 +281,8 @@ def _publish(
             row_counts[table.name] = work.execute(f"select count(*) from {target}").fetchone()[0]  # noqa: S608
         new_history = None
         if record is not None:
+            if PUBLICATIONS.name in row_counts:
+                row_counts[PUBLICATIONS.name] += 1  # the row this publication appends to its history
             run_sql(work, "reference/publication_inputs.sql")
             counts = [{"table_name": name, "n_rows": rows} for name, rows in sorted(row_counts.items())]
             work.execute(f"use {BUILD_ALIAS}")
@@ -264,18 +298,20 @@ def _publish(
         _fsync(building)
         os.replace(building, paths.warehouse)
         _fsync(paths.marts)
-        work.execute("begin transaction")
-        if new_history is not None:
-            work.from_arrow(new_history).insert_into(PUBLICATIONS.name)
-        if tables == PUBLISHED_TABLES:
-            work.execute("delete from publication.unpublished_periods")
-        work.execute("commit")
+        with transaction(work):
+            if new_history is not None:
+                work.from_arrow(new_history).insert_into(PUBLICATIONS.name)
+            if tables == PUBLISHED_TABLES:
+                work.execute("delete from publication.unpublished_periods")
     except BaseException:
         if attached:
-            work.execute(f"use {work_catalog}")
-            work.execute(f"detach {BUILD_ALIAS}")
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
+            execute_quietly(work, f"use {work_catalog}")
+            execute_quietly(work, f"detach {BUILD_ALIAS}")  # a full disk can fail the detach too
+        for leftover in (building, Path(f"{building}.wal")):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError as error:  # e.g. the directory became unwritable: the next run removes it
+                log.debug("could not remove %s after a failure: %s", leftover, error)
         raise
     return Publication(paths.warehouse, row_counts, time.perf_counter() - started, incremental)
 
@@ -315,3 +351,13 @@ def _fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def stored_roll_months(paths: DataPaths) -> list[tuple[str, str | None]]:
+    """Every stored roll month (``YYYY-MM``) with the fingerprint of its pseudonym key, oldest first;
+    empty when there is no working database yet."""
+    if not paths.work_db.exists():
+        return []
+    with connect_work(paths) as connection:
+        run_sql(connection, "staging/create_staging_tables.sql")
+        return run_sql(connection, "staging/stored_roll_months.sql").fetchall()

@@ -105,3 +105,26 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def table_text(connection: duckdb.DuckDBPyConnection) -> str:
+    """Every VARCHAR value of every table of ``connection``, concatenated: the exhaustive scan the
+    personal-data tests make (a byte scan of compressed pages could miss a value)."""
+    columns = connection.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where data_type = 'VARCHAR' and not internal "
+        "and (schema_name, table_name) in (select (schema_name, table_name) from duckdb_tables())"
+    ).fetchall()
+    return "\n".join(
+        str(value)
+        for schema, table, column in columns
+        for (value,) in connection.table(f"{schema}.{table}").select(column).fetchall()
+    )
+
+
+def database_text(database: Path) -> str:
+    """:func:`table_text` of a database file, opened read-only; empty when it does not exist."""
+    if not database.exists():
+        return ""
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return table_text(connection)

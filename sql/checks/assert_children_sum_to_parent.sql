@@ -1,7 +1,16 @@
 -- Catches: a unit built from rolls whose participants differ from the sum of its children's, at
 -- any level, period, boundary and indicator (only where every child has a row). Figures reported
 -- as aggregates for the unit itself are exempt: they are the reporter's own totals.
-with children as (
+-- Scope: the period being built ($period, checked inside its transaction before the new rows replace
+-- the old ones), or with $period NULL every period built since the last publication
+-- (publication.unpublished_periods): the cost follows what is built, not the history held.
+with checked_periods as (
+    select unpublished.period
+    from publication.unpublished_periods as unpublished
+    where $period is null or unpublished.period = $period
+),
+
+children as (
     select
         coverage.period,
         coverage.boundary,
@@ -13,6 +22,7 @@ with children as (
     from marts.coverage as coverage
     inner join ref.admin_units as units
         on coverage.vintage = units.vintage and coverage.unit_code = units.code
+    where coverage.period in (select checked_periods.period from checked_periods)
     group by coverage.period, coverage.boundary, coverage.vintage, units.parent_code, coverage.indicator
 ),
 
@@ -47,7 +57,8 @@ inner join children_per_parent
         children.vintage = children_per_parent.vintage
         and children.parent_code = children_per_parent.parent_code
 where
-    parents.source in ('roll', 'mixed')
+    parents.period in (select checked_periods.period from checked_periods)
+    and parents.source in ('roll', 'mixed')
     and children.n_children_with_rows = children_per_parent.n_children
     and parents.participants != children.children_participants
 order by parents.period, parents.boundary, parents.unit_code, parents.indicator

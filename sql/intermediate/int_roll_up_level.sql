@@ -2,7 +2,7 @@
 -- unit does not have itself. Participants and denominators need every child to have a figure
 -- (else the unit's figure is unknown, never a partial sum); counts that only rolls produce are
 -- plain sums. A unit is approximate when a child is and the unit itself received a split link.
-insert into period_facts
+insert into period_facts by name
 with parents as (
     select
         vintage,

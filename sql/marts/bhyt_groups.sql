@@ -3,7 +3,7 @@
 delete from marts.bhyt_groups
 where period = $period;
 
-insert into marts.bhyt_groups
+insert into marts.bhyt_groups by name
 select
     $period as period,
     facts.boundary,

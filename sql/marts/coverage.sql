@@ -3,7 +3,7 @@
 delete from marts.coverage
 where period = $period;
 
-insert into marts.coverage
+insert into marts.coverage by name
 with participants as (
     select
         boundary,

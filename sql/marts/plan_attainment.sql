@@ -4,7 +4,7 @@
 delete from marts.plan_attainment
 where period = $period;
 
-insert into marts.plan_attainment
+insert into marts.plan_attainment by name
 with new_participants as (
     select
         boundary,

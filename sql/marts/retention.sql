@@ -3,7 +3,7 @@
 delete from marts.retention
 where period = $period;
 
-insert into marts.retention
+insert into marts.retention by name
 with movements as (
     select
         boundary,

@@ -33,6 +33,20 @@ create table if not exists staging.roll_files (
     accepted bigint not null
 );
 
+-- What the last survey of raw/ found and no run reads (unknown folders, misnamed or future months,
+-- files outside a month folder, symbolic links): replaced whole by the raw_inventory asset.
+create table if not exists staging.unread_raw_paths (
+    path varchar not null,
+    reason varchar not null
+);
+
+-- The fingerprint of the pseudonym key each stored roll month was keyed with (pipeline/pseudonym.py):
+-- months keyed with different keys cannot be compared, so a run with another key stops.
+create table if not exists staging.roll_month_keys (
+    partition_key varchar primary key,
+    key_fingerprint varchar not null
+);
+
 create table if not exists staging.aggregates (
     as_of date not null,
     vintage date not null,
@@ -175,4 +189,6 @@ left join quarantined
 comment on table staging.roll_files is 'Rows accepted per raw file of each roll month, counted in the stored month partition when it was written.';
 comment on table staging.denominators is 'Population (kind population, the BHYT denominator) and working-age labour force (kind labour_force, the BHXH/BHTN denominator) per unit and year, in the vintage of the row.';
 comment on table staging.quarantine is 'Rows rejected by ingestion: the source file and data row, the rule broken, the column and the offending value (never a raw identifier).';
+comment on table staging.unread_raw_paths is 'Paths under raw/ (relative) that no run reads, and why: listed by the last raw_inventory run, warned by its every_raw_path_read check.';
+comment on table staging.roll_month_keys is 'Per stored roll month, the fingerprint (a keyed hash of a fixed label, never the key) of the pseudonym key that produced its person keys.';
 comment on table staging.ingested_files is 'Every raw file read, with its SHA-256 and number of data rows: rows_read = accepted + quarantined for every file.';

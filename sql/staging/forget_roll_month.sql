@@ -2,3 +2,6 @@
 -- partition file itself is removed or replaced by ingestion in the same transaction).
 delete from staging.roll_files
 where partition_key = $partition_key;
+
+delete from staging.roll_month_keys
+where partition_key = $partition_key;

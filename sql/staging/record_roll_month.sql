@@ -1,5 +1,8 @@
 -- Record one judged roll month in the ledger (inside the transaction that also swaps its Parquet file
--- into place): its quarantined rows and the rows accepted per file.
+-- into place): its quarantined rows and the fingerprint of the key its person keys were made with.
+insert or replace into staging.roll_month_keys (partition_key, key_fingerprint)
+values ($partition_key, $key_fingerprint);
+
 insert into staging.quarantine (
     source, partition_key, source_file, source_row, rule, column_name, offending_value
 )

@@ -33,7 +33,7 @@ from numbered;
 
 delete from staging.aggregates;
 
-insert into staging.aggregates
+insert into staging.aggregates by name
 select
     as_of,
     vintage,
@@ -46,7 +46,7 @@ select
 from classified
 where rule is null;
 
-insert into staging.quarantine
+insert into staging.quarantine by name
 select
     'aggregates' as source,
     '' as partition_key,

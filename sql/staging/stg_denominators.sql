@@ -31,7 +31,7 @@ from numbered;
 delete from staging.denominators
 where kind = $source;
 
-insert into staging.denominators
+insert into staging.denominators by name
 select
     $source as kind,
     year,
@@ -45,7 +45,7 @@ select
 from classified
 where rule is null;
 
-insert into staging.quarantine
+insert into staging.quarantine by name
 select
     $source as source,
     '' as partition_key,

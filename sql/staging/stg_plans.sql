@@ -40,7 +40,7 @@ from numbered;
 
 delete from staging.plans;
 
-insert into staging.plans
+insert into staging.plans by name
 select
     year,
     vintage,
@@ -54,7 +54,7 @@ select
 from classified
 where rule is null;
 
-insert into staging.quarantine
+insert into staging.quarantine by name
 select
     'plans' as source,
     '' as partition_key,

@@ -120,6 +120,7 @@ select
     *,
     case
         when person_key_hi is null then 'missing_person_id'
+        when person_id_problem is not null then 'invalid_person_id'
         when scheme is null or scheme not in ('BHXH_BB', 'BHXH_TN', 'BHTN', 'BHYT') then 'unknown_scheme'
         when commune_code is null then 'missing_commune_code'
         when vintage_raw is not null then 'invalid_vintage'
@@ -213,6 +214,7 @@ select
     row_rule as rule,
     case row_rule
         when 'missing_person_id' then 'person_id'
+        when 'invalid_person_id' then 'person_id'
         when 'unknown_scheme' then 'scheme'
         when 'missing_commune_code' then 'commune_code'
         when 'invalid_vintage' then 'vintage'
@@ -229,6 +231,7 @@ select
     end as column_name,
     case row_rule
         when 'missing_person_id' then null
+        when 'invalid_person_id' then person_id_problem
         when 'unknown_scheme' then scheme
         when 'missing_commune_code' then null
         when 'invalid_vintage' then vintage_raw

@@ -34,7 +34,7 @@ from numbered;
 
 delete from staging.targets;
 
-insert into staging.targets
+insert into staging.targets by name
 select
     year,
     vintage,
@@ -48,7 +48,7 @@ select
 from classified
 where rule is null;
 
-insert into staging.quarantine
+insert into staging.quarantine by name
 select
     'targets' as source,
     '' as partition_key,

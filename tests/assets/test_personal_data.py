@@ -9,25 +9,10 @@ import duckdb
 from pipeline.definitions import defs
 from pipeline.runner import month_range_tags
 from pipeline.settings import DataPaths
+from tests.conftest import database_text
 
 # Distinctive values: a plain digit run such as 0123456789 occurs in DuckDB's storage of the code columns.
 SECRETS = ["7391046285", "582913746021", "Nguyễn Thị Bí Mật", "001190072641", "GD4017391046285"]
-
-
-def text_values(database) -> str:
-    """Every VARCHAR value of every table, concatenated: exhaustive, unlike a byte scan of compressed
-    pages (which the test does too)."""
-    with duckdb.connect(str(database), read_only=True) as connection:
-        columns = connection.execute(
-            "select schema_name, table_name, column_name from duckdb_columns() "
-            "where data_type = 'VARCHAR' and not internal "
-            "and (schema_name, table_name) in (select (schema_name, table_name) from duckdb_tables())"
-        ).fetchall()
-        chunks = []
-        for schema, table, column in columns:
-            relation = connection.table(f"{schema}.{table}").select(column)
-            chunks += [str(value) for (value,) in relation.fetchall()]
-    return "\n".join(chunks)
 
 
 def test_raw_identifiers_and_names_never_reach_tables_logs_or_metadata(data_dir: DataPaths, capfd):
@@ -53,8 +38,8 @@ def test_raw_identifiers_and_names_never_reach_tables_logs_or_metadata(data_dir:
         assert connection.execute("select count(*) from staging.quarantine").fetchone() == (2,)
 
     places = {
-        "working database": text_values(data_dir.work_db),
-        "published warehouse": text_values(data_dir.warehouse),
+        "working database": database_text(data_dir.work_db),
+        "published warehouse": database_text(data_dir.warehouse),
         "working database bytes": data_dir.work_db.read_bytes().decode("latin-1"),
         "dagster event log and metadata": events,
         "console": console.out + console.err,

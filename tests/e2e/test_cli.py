@@ -15,10 +15,12 @@ from pipeline.settings import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 
-def run_cli(*args: str, data_dir: Path, dagster_home: Path) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, data_dir: Path, dagster_home: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home)}
+    env = {**os.environ, "PIPELINE_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
         cwd=PROJECT_ROOT,

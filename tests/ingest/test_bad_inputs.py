@@ -7,6 +7,7 @@ tables. Every accepted case also proves rows read = accepted + quarantined.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,11 +17,17 @@ import polars as pl
 import pytest
 
 from pipeline import ingest
-from pipeline.raw_io import RawFileError
-from tests.conftest import ROLL_HEADER, write
+from pipeline.partitions import MONTHLY
+from pipeline.raw_io import RawFileError, survey_raw
+from tests.conftest import ROLL_HEADER, table_text, write
 
 MONTH = "2025-08"  # post-reform: commune 00004 exists in the 2025-07-01 vintage
 GOOD = "0100000001,BHYT,00004,F,1990,GD,,2025-01-01,2025-12-31"
+# Personal values planted in the cases: none may appear in an error message or in any table.
+SECRET_ID = "7391046285"
+SECRET_NAME = "Nguyễn Thị Bí Mật"
+SECRET_ROW = f"{SECRET_ID},BHYT,00004,F,1990,GD,GD4017391046285,,,{SECRET_NAME}"
+NAMED_HEADER = ROLL_HEADER + ",full_name"
 
 
 @dataclass
@@ -32,6 +39,20 @@ class Case:
     quarantined: dict[int, str] = field(default_factory=dict)  # data row -> rule
     accepted: int | None = None
     expect: dict[str, object] = field(default_factory=dict)  # column -> value of the single accepted row
+    expect_quarantine: dict[int, str] = field(default_factory=dict)  # data row -> offending value
+    rows_read: int | None = None
+    unread: dict[str, str] = field(default_factory=dict)  # path under raw/ -> regex on why it is not read
+
+
+ELSEWHERE = "/tmp/coverage-pipeline-tests-elsewhere.csv"  # replaced by a path in tmp_path, see below
+ELSEWHERE_DIR = "/tmp/coverage-pipeline-tests-elsewhere"
+
+
+@dataclass(frozen=True)
+class Symlink:
+    """A symbolic link to write instead of a file (its target need not exist)."""
+
+    target: str
 
 
 def roll(*rows: str, header: str = ROLL_HEADER) -> str:
@@ -63,7 +84,7 @@ CASES = [
     Case(
         "csv with a stray quote",
         {ROLL_FILE: roll('"0100000001,BHYT,00004,F,1990,GD,,,', GOOD)},
-        error=r"part-01\.csv: cannot be parsed as CSV",
+        error=r"part-01\.csv, row 1: cannot be parsed as CSV: a quote that is not closed",
     ),
     Case("header-only file", {ROLL_FILE: roll()}, error=r"part-01\.csv: has no data rows"),
     Case("zero-byte file", {ROLL_FILE: b""}, error=r"part-01\.csv: is empty \(0 bytes\)"),
@@ -85,7 +106,7 @@ CASES = [
     Case(
         "row with too many fields",
         {ROLL_FILE: roll(GOOD, GOOD + ",extra,fields")},
-        error=r"part-01\.csv: cannot be parsed as CSV",
+        error=r"part-01\.csv, row 2: cannot be parsed as CSV: 11 fields where the header has 9",
     ),
     Case(
         "unexpected file in a table source",
@@ -93,6 +114,222 @@ CASES = [
         source="population",
         error=r"notes\.txt: unexpected file type '\.txt'",
     ),
+    # --- personal data never quoted, strict parsing (issue 10) -----------------------------------------
+    Case(
+        "roll without a header row",
+        {ROLL_FILE: "\n".join([SECRET_ROW, SECRET_ROW.replace("1990", "1991")]) + "\n"},
+        error=r"part-01\.csv, column 'person_id': required column missing \(the header has none of the "
+        r"contract's columns, and 10 other column\(s\), not shown\); is the header row missing\?",
+    ),
+    Case(
+        "stray quote before a name",
+        {
+            ROLL_FILE: roll(
+                GOOD + ",", f'{SECRET_ID},BHYT,00004,F,1990,GD,,,,"{SECRET_NAME}', header=NAMED_HEADER
+            )
+        },
+        error=r"part-01\.csv, row 2: cannot be parsed as CSV: a quote that is not closed",
+    ),
+    Case(
+        "ragged row carrying a name",
+        {ROLL_FILE: roll(GOOD + ",", f"{SECRET_ROW},{SECRET_NAME}", header=NAMED_HEADER)},
+        error=r"part-01\.csv, row 2: cannot be parsed as CSV: 11 fields where the header has 10",
+    ),
+    Case(
+        "parquet file named .csv",
+        {ROLL_FILE: b"PAR1\x15\x04" + SECRET_NAME.encode() + b"\xff\xfe" + SECRET_ID.encode()},
+        error=r"part-01\.csv: not valid UTF-8: first bad byte at offset",
+    ),
+    Case(
+        "csv file named .parquet",
+        {f"rolls/{MONTH}/part-01.parquet": roll(SECRET_ROW, header=NAMED_HEADER)},
+        error=r"part-01\.parquet: unreadable Parquet file \(\w+: not Parquet, or damaged\)$",
+    ),
+    Case(
+        "one 300 KB line without a newline",
+        {ROLL_FILE: "person_id," + ",".join([SECRET_ID] * 30_000)},
+        error=r"part-01\.csv: the first line has 30,001 fields \(at most 1,000\): is it a header row\?",
+    ),
+    Case(
+        "a 2 MB name in the person_id column",
+        {ROLL_FILE: roll(GOOD) + '"' + SECRET_NAME * 80_000 + '",BHYT,00004,F,1990,GD,,,\n'},
+        quarantined={2: "invalid_person_id"},
+    ),
+    Case(
+        "2 MB without a line break",
+        {ROLL_FILE: SECRET_NAME * 200_000},
+        error=r"part-01\.csv: no line break in the first 1,048,576 bytes: not a CSV with a header row",
+    ),
+    Case(
+        "exact duplicate header",
+        {ROLL_FILE: roll(GOOD + ",0100000009", header=ROLL_HEADER + ",person_id")},
+        error=r"part-01\.csv, column 'person_id': column given twice",
+    ),
+    Case(
+        "duplicate non-contract header is not named",
+        {ROLL_FILE: roll(GOOD + ",a,b", header=ROLL_HEADER + f",{SECRET_NAME},{SECRET_NAME}")},
+        error=r"part-01\.csv: column given twice$",
+    ),
+    Case(
+        "integer person_id in parquet",
+        {},
+        error=r"column 'person_id': stored as Int64: identifiers must be text",
+    ),
+    Case(
+        "person_id with a dash",
+        {ROLL_FILE: roll(GOOD, "98765-43201,BHYT,00004,F,1990,GD,,,")},
+        quarantined={2: "invalid_person_id"},
+        expect_quarantine={2: "11 characters, not all digits"},
+    ),
+    Case(
+        "person_id in scientific notation",
+        {ROLL_FILE: roll(GOOD, "9.87654E+09,BHYT,00004,F,1990,GD,,,")},
+        quarantined={2: "invalid_person_id"},
+    ),
+    Case(
+        "person_id of letters",
+        {ROLL_FILE: roll(GOOD, "abc,BHYT,00004,F,1990,GD,,,")},
+        quarantined={2: "invalid_person_id"},
+        expect_quarantine={2: "3 characters, not all digits"},
+    ),
+    Case(
+        "person_id 0",
+        {ROLL_FILE: roll(GOOD, "0,BHYT,00004,F,1990,GD,,,")},
+        quarantined={2: "invalid_person_id"},
+        expect_quarantine={2: "1 characters, all digits"},
+    ),
+    Case(
+        "person_id of 11 digits",
+        {ROLL_FILE: roll(GOOD, "01000000011,BHYT,00004,F,1990,GD,,,")},
+        quarantined={2: "invalid_person_id"},
+    ),
+    Case(
+        "12-digit personal ID accepted",
+        {ROLL_FILE: roll("001190012345,BHYT,00004,F,1990,GD,,,")},
+        accepted=1,
+    ),
+    Case(
+        "two-digit year in dd/mm/yy",
+        {ROLL_FILE: roll(GOOD, "0100000002,BHYT,00004,F,1990,GD,,31/05/25,")},
+        quarantined={2: "invalid_valid_from"},
+        expect_quarantine={2: "31/05/25"},
+    ),
+    Case(
+        "two-digit year in yy-mm-dd",
+        {ROLL_FILE: roll(GOOD, "0100000002,BHYT,00004,F,1990,GD,,,25-12-31")},
+        quarantined={2: "invalid_valid_to"},
+    ),
+    Case(
+        "two-digit year in aggregates",
+        {
+            "aggregates/2019.csv": table(
+                "as_of,unit_level,unit_code,scheme,participants",
+                "2019-12-31,province,01,BHYT,7000000",
+                "31/12/19,province,02,BHYT,5",
+            )
+        },
+        source="aggregates",
+        quarantined={2: "invalid_date"},
+    ),
+    Case(
+        "blank lines are not rows",
+        {
+            ROLL_FILE: "\n".join([ROLL_HEADER, "", GOOD, "", "", "0100000002,BHYT,00004,F,1990,GD,,,", ""])
+            + "\n"
+        },
+        accepted=2,
+        rows_read=2,
+    ),
+    Case(
+        "row numbers count blank lines",
+        {ROLL_FILE: "\n".join([ROLL_HEADER, GOOD, "", "0100000002,BHYT,99999,F,1990,GD,,,"]) + "\n"},
+        quarantined={3: "unknown_commune_code"},
+    ),
+    Case(
+        "line of separators only",
+        {ROLL_FILE: roll(GOOD, ",,,,,,,,")},
+        accepted=1,
+        rows_read=1,
+    ),
+    Case(
+        "symlinked file is not read",
+        {ROLL_FILE: roll(GOOD), f"rolls/{MONTH}/part-02.csv": Symlink(ELSEWHERE)},
+        accepted=1,
+        rows_read=1,
+        unread={f"rolls/{MONTH}/part-02.csv": "symbolic link: not followed"},
+    ),
+    # --- every path under raw/ is read or reported (issue 10) ---------------------------------------------
+    *[
+        Case(name, {ROLL_FILE: roll(GOOD), **stray}, accepted=1, unread=unread)
+        for name, stray, unread in [
+            (
+                "month folder without a leading zero",
+                {"rolls/2025-8/a.csv": roll(GOOD)},
+                {"rolls/2025-8": "not a month folder"},
+            ),
+            (
+                "month folder with a trailing space",
+                {"rolls/2025-08 /a.csv": roll(GOOD)},
+                {"rolls/2025-08 ": "not a month folder"},
+            ),
+            ("month 13", {"rolls/2026-13/a.csv": roll(GOOD)}, {"rolls/2026-13": "not a month folder"}),
+            (
+                "future month",
+                {"rolls/2099-01/a.csv": roll(GOOD)},
+                {"rolls/2099-01": "future month: partitions end at"},
+            ),
+            (
+                "month before the history",
+                {"rolls/2017-12/a.csv": roll(GOOD)},
+                {"rolls/2017-12": "before the first month of the history, 2018-01"},
+            ),
+            (
+                "file directly in rolls/",
+                {"rolls/part-09.csv": roll(GOOD)},
+                {"rolls/part-09.csv": "file outside a month folder"},
+            ),
+            (
+                "capitalised source folder",
+                {"Population/2025.csv": "x"},
+                {"Population": "unknown folder: did you mean population/"},
+            ),
+            (
+                "source folder with a hyphen",
+                {"labour-force/2025.csv": "x"},
+                {"labour-force": "unknown folder: did you mean labour_force/"},
+            ),
+            (
+                "unknown folder",
+                {"misc/2025.csv": "x"},
+                {"misc": "unknown folder: not a source of the contract"},
+            ),
+            (
+                "file at the top of raw/",
+                {"rolls.csv": roll(GOOD)},
+                {"rolls.csv": "file outside a source folder"},
+            ),
+            (
+                "the generator's own files are known",
+                {"GENERATED.json": "{}", "defects_manifest.csv": "x"},
+                {},
+            ),
+            (
+                "symlinked month folder",
+                {"rolls/2025-09": Symlink(ELSEWHERE_DIR)},
+                {"rolls/2025-09": "symbolic link"},
+            ),
+            (
+                "dangling symlink in a source",
+                {"population/2025.csv": Symlink("/nonexistent/2025.csv")},
+                {"population/2025.csv": "symbolic link"},
+            ),
+            (
+                "hidden files are ignored, as the contract says",
+                {f"rolls/{MONTH}/.part-02.csv.swp": "x", ".DS_Store": "x"},
+                {},
+            ),
+        ]
+    ],
     # --- accepted after normalisation --------------------------------------------------------------------
     Case(
         "mixed-case headers with spaces",
@@ -350,6 +587,14 @@ CASES = [
 ]
 
 
+def _integer_id_case(tmp: Path) -> dict[str, bytes]:
+    path = tmp / "integer_id.parquet"
+    pl.DataFrame(
+        {"person_id": [100000001, 7391046285], "scheme": ["BHYT"] * 2, "commune_code": ["00004"] * 2}
+    ).write_parquet(path)
+    return {f"rolls/{MONTH}/part-01.parquet": path.read_bytes()}
+
+
 def _parquet_case(tmp: Path) -> dict[str, bytes]:
     path = tmp / "typed.parquet"
     pl.DataFrame(
@@ -380,24 +625,60 @@ ACCEPTED_ROWS_SQL = {
 }
 
 
+BUILT_CASES = {"parquet with typed columns": _parquet_case, "integer person_id in parquet": _integer_id_case}
+
+
+def personal_values(files: dict[str, object]) -> set[str]:
+    """The planted secrets, and every person_id a roll CSV of the case carries (first field of a row)."""
+    found = {SECRET_ID, SECRET_NAME}
+    for relative, content in files.items():
+        if relative.startswith("rolls/") and isinstance(content, str):
+            found |= {line.split(",")[0] for line in content.splitlines()[1:] if len(line.split(",")[0]) >= 3}
+    return found
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case: Case, tmp_path: Path, connection):
     raw = tmp_path / "raw"
-    files = _parquet_case(tmp_path) if case.name == "parquet with typed columns" else case.files
+    files = BUILT_CASES[case.name](tmp_path) if case.name in BUILT_CASES else case.files
     for relative, content in files.items():
-        write(raw / relative, content)
+        if isinstance(content, Symlink):
+            # Links point outside raw/, into this test's own directory.
+            target = {ELSEWHERE: tmp_path / "elsewhere.csv", ELSEWHERE_DIR: tmp_path / "elsewhere"}.get(
+                content.target, Path(content.target)
+            )
+            write(tmp_path / "elsewhere.csv", roll("0100000002,BHYT,00004,F,1990,GD,,,"))
+            write(tmp_path / "elsewhere" / "part-01.csv", roll("0100000002,BHYT,00004,F,1990,GD,,,"))
+            (raw / relative).parent.mkdir(parents=True, exist_ok=True)
+            (raw / relative).symlink_to(target)
+        else:
+            write(raw / relative, content)
+    secrets = personal_values(files)
+    unread = {u.path: u.reason for u in survey_raw(raw, "2018-01", MONTHLY.get_last_partition_key())}
+    assert set(unread) == set(case.unread)
+    for path, reason in case.unread.items():
+        assert re.search(reason, unread[path]), (path, unread[path])
 
     if case.error:
-        with pytest.raises(RawFileError, match=case.error):
+        with pytest.raises(RawFileError, match=case.error) as raised:
             ingest_case(connection, raw, case.source)
+        message = str(raised.value)
+        assert len(message) < 400, "a message must name the problem, not carry the file"
+        for secret in secrets:
+            assert secret not in message
         return
 
     report = ingest_case(connection, raw, case.source)
     assert report.rows_read == report.accepted + report.quarantined
+    if case.rows_read is not None:
+        assert report.rows_read == case.rows_read
     quarantine = connection.execute(
-        "select source_file, source_row, rule from staging.quarantine order by source_file, source_row"
+        "select source_file, source_row, rule, offending_value from staging.quarantine "
+        "order by source_file, source_row"
     ).fetchall()
-    assert {row: rule for _, row, rule in quarantine} == case.quarantined
+    assert {row: rule for _, row, rule, _ in quarantine} == case.quarantined
+    for row, value in case.expect_quarantine.items():
+        assert {r: v for _, r, _, v in quarantine}[row] == value
     if case.quarantined:
         assert report.accepted == report.rows_read - len(case.quarantined)
     if case.accepted is not None:
@@ -406,8 +687,11 @@ def test_bad_input(case: Case, tmp_path: Path, connection):
         row = connection.execute(ACCEPTED_ROWS_SQL[case.source] + " limit 1").pl().row(0, named=True)
         for column, value in case.expect.items():
             assert row[column] == value, column
+    text = table_text(connection)
+    for secret in secrets:
+        assert secret not in text, f"{secret!r} stored in a table"
 
 
 def test_catalogue_is_broad_enough():
-    assert len(CASES) >= 25
+    assert len(CASES) >= 60
     assert len({c.name for c in CASES}) == len(CASES)

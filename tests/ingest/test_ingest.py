@@ -13,6 +13,7 @@ import pytest
 
 from pipeline import ingest, pseudonym
 from pipeline.raw_io import RawFileError
+from pipeline.settings import DataPaths
 from tests.conftest import ROLL_HEADER, write
 
 
@@ -113,20 +114,54 @@ def test_the_same_person_gets_the_same_key_across_months_and_files_and_it_is_a_k
     assert keys == {expected}
 
 
-def test_another_secret_gives_other_keys(tmp_path: Path, connection, monkeypatch):
+def test_another_key_stops_before_writing_and_rotation_gives_other_keys(
+    tmp_path: Path, connection, monkeypatch
+):
     raw = tmp_path / "raw"
     write(raw / "rolls/2025-08/a.csv", roll("0100000001,BHYT,00004,F,1990,GD,,,"))
+    write(raw / "rolls/2025-09/a.csv", roll("0100000001,BHYT,00004,F,1990,GD,,,"))
     ingest.ingest_roll_month(connection, raw, "2025-08")
     first = connection.execute("select person_key from staging.rolls").fetchone()
+    ledger = connection.execute("select * from staging.ingested_files").fetchall()
     monkeypatch.setenv("PIPELINE_PSEUDONYM_KEY", "another-secret")
-    ingest.ingest_roll_month(connection, raw, "2025-08")
+    # A changed key would silently make everyone new and everyone stopped: the run stops instead.
+    with pytest.raises(
+        pseudonym.KeyMismatch, match=r"1 stored roll month\(s\), 2025-08 … 2025-08 .*rotate-key"
+    ):
+        ingest.ingest_roll_month(connection, raw, "2025-09")
+    assert connection.execute("select * from staging.ingested_files").fetchall() == ledger
+    assert not (tmp_path / "marts/_work/rolls/period=2025-09-30").exists()
+    ingest.ingest_roll_month(connection, raw, "2025-08", rekey=True)
     assert connection.execute("select person_key from staging.rolls").fetchone() != first
+    assert connection.execute("select key_fingerprint from staging.roll_month_keys").fetchall() == [
+        (pseudonym.fingerprint(b"another-secret"),)
+    ]
 
 
-def test_without_the_variable_a_key_file_is_created_once_with_owner_only_permissions(tmp_path, monkeypatch):
+def test_without_the_variable_a_key_file_is_created_once_in_the_private_area(tmp_path, monkeypatch):
     monkeypatch.delenv("PIPELINE_PSEUDONYM_KEY")
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    key = pseudonym.load_key()
-    path = tmp_path / ".dagster" / "pseudonym.key"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    paths = DataPaths(tmp_path / "data")
+    key = pseudonym.load_key(paths)
+    path = tmp_path / "data" / "marts" / "_work" / "pseudonym.key"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert len(key) == 64 and pseudonym.load_key() == key
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    assert len(key) == 64 and pseudonym.load_key(paths) == key
+    # The key belongs to the data: another Dagster home does not make a new one.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
+    assert pseudonym.load_key(paths) == key
+
+
+def test_a_key_file_left_under_the_dagster_home_is_adopted(tmp_path, monkeypatch):
+    monkeypatch.delenv("PIPELINE_PSEUDONYM_KEY")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    legacy = tmp_path / "home" / ".dagster" / "pseudonym.key"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"an-earlier-key")
+    assert pseudonym.load_key(DataPaths(tmp_path / "data")) == b"an-earlier-key"
+
+
+def test_the_fingerprint_identifies_a_key_without_revealing_it():
+    assert pseudonym.fingerprint(b"k1") == pseudonym.fingerprint(b"k1")
+    assert pseudonym.fingerprint(b"k1") != pseudonym.fingerprint(b"k2")
+    assert "k1" not in pseudonym.fingerprint(b"k1") and len(pseudonym.fingerprint(b"k1")) == 16

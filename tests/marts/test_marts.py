@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from pipeline import ingest, reference
-from pipeline.marts import build_period
+from pipeline import marts as marts_module
+from pipeline.marts import MartCheckFailed, build_period
 from pipeline.warehouse import ADMIN_CROSSWALK, load_table, run_sql
 from tests.conftest import ROLL_HEADER, write
 
@@ -263,3 +264,62 @@ def test_a_merged_province_missing_one_old_figure_is_unknown_not_a_partial_sum(
     assert "24" not in current["unit_code"].to_list()  # new Bắc Ninh = old 24 + old 27: unknown
     assert current.height == 33
     assert coverage(connection, level="nation").height == 0  # on both boundaries
+
+
+@pytest.mark.parametrize("mart", ["coverage", "plan_attainment", "bhyt_groups", "retention"])
+def test_the_grain_checks_pass_on_built_marts_and_catch_a_repeated_row_and_an_unknown_unit(
+    tmp_path: Path, connection, mart: str
+):
+    raw = tmp_path / "raw"
+    for month in ("2024-12", "2025-07", "2025-08"):
+        write(
+            raw / f"rolls/{month}/a.csv",
+            roll(persons(1, 5, "BHYT", COMMUNE, "GD") + persons(9, 3, "BHXH_BB", COMMUNE)),
+        )
+    plan = f"year,unit_level,unit_code,scheme,planned_new\n2025,commune,{COMMUNE},BHYT,10\n"
+    write(raw / "plans/2025.csv", plan)
+    build(connection, raw, ["2025-08"], ["2024-12", "2025-07", "2025-08"])
+    check, scope = "checks/assert_grain.sql", {"mart": mart, "period": None}
+    assert connection.table(f"marts.{mart}").shape[0] > 0
+    assert run_sql(connection, check, scope).fetchall() == []
+
+    table = connection.table(f"marts.{mart}")
+    table.limit(1).insert_into(f"marts.{mart}")  # a repeated row
+    table.filter("level = 'commune'").limit(1).project(
+        ", ".join("'99999' as unit_code" if c == "unit_code" else c for c in table.columns)
+    ).insert_into(f"marts.{mart}")  # a unit that does not exist
+    problems = {row[0] for row in run_sql(connection, check, scope).fetchall()}
+    assert problems == {"repeated key", "unit not in ref.admin_units for its vintage and level"}
+
+
+def test_a_period_whose_new_marts_fail_a_blocking_check_keeps_its_previous_marts(
+    tmp_path: Path, connection, monkeypatch
+):
+    raw = tmp_path / "raw"
+    write(raw / "rolls/2025-08/a.csv", roll(persons(1, 5, "BHYT", COMMUNE, "GD")))
+    build(connection, raw, ["2025-08"])
+    commune = (
+        "select count(*), sum(participants) from marts.coverage where boundary = 'as_reported' "
+        "and level = 'commune' and indicator = 'bhyt' and unit_code = '00004'"
+    )
+    assert connection.execute(commune).fetchone() == (1, 5)
+
+    write(raw / "rolls/2025-08/a.csv", roll(persons(1, 7, "BHYT", COMMUNE, "GD")))
+    ingest.ingest_roll_month(connection, raw, "2025-08")
+    # A defect in the coverage SQL (a row written twice) on this rebuild.
+    real_run_sql = marts_module.run_sql
+
+    def defective(connection, relative_path, params=None, frames=None):
+        result = real_run_sql(connection, relative_path, params, frames)
+        if relative_path == "marts/coverage.sql":
+            connection.execute(
+                "insert into marts.coverage select * from marts.coverage where unit_code = '00004'"
+            )
+        return result
+
+    monkeypatch.setattr(marts_module, "run_sql", defective)
+    with pytest.raises(
+        MartCheckFailed, match=r"marts 2025-08: check 'grain_holds' on marts/coverage found \d+ offending"
+    ):
+        build_period(connection, "2025-08")
+    assert connection.execute(commune).fetchone() == (1, 5)  # the previous marts, whole

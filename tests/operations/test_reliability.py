@@ -40,7 +40,14 @@ def deliver(raw: Path, people: int) -> None:
 def cli(*args: str, data: Path, home: Path, preexec=None, **popen) -> subprocess.Popen:
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {**os.environ, "PIPELINE_DATA_DIR": str(data), "DAGSTER_HOME": str(home)}
+    # The same key for every run, also the module-scoped first one (built before the autouse fixture
+    # sets it): runs with two keys would now stop, as they should.
+    env = {
+        **os.environ,
+        "PIPELINE_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(home),
+        "PIPELINE_PSEUDONYM_KEY": "test-only-pseudonym-key",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline", *args],
         cwd=PROJECT_ROOT,
@@ -214,7 +221,11 @@ def test_a_full_disk_fails_clearly_and_keeps_the_previous_marts(published):
 
     result = run("run", *MONTHS, data=data, home=home, preexec=small_disk)
     assert result.returncode == 1
-    assert "File too large" in result.stderr or "No space" in result.stderr, result.stderr[-2000:]
+    # Named first, in plain words, not hidden behind the rollback that followed a failed commit.
+    failure_report = result.stderr[result.stderr.rfind("\nerror: ") + 1 :]
+    assert failure_report.startswith("error: file too large while writing "), result.stderr[-2000:]
+    assert "(the published warehouse is unchanged)" in failure_report.splitlines()[0]
+    assert "FAILED after" in failure_report and "cannot rollback" not in result.stderr
     assert warehouse.read_bytes() == before
 
 
@@ -230,6 +241,8 @@ def test_an_unwritable_marts_dir_fails_clearly_and_keeps_the_previous_marts(publ
         subprocess.run(["chattr", "-i", str(marts)], check=True)
     assert result.returncode == 1
     assert "Operation not permitted" in result.stderr or "Permission denied" in result.stderr
+    failure_report = result.stderr[result.stderr.rfind("\nerror: ") + 1 :]
+    assert failure_report.startswith("error: permission denied on "), result.stderr[-2000:]
     assert (marts / "coverage.duckdb").read_bytes() == before
 
 
