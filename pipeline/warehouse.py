@@ -166,6 +166,42 @@ def define_rolls_view(connection: duckdb.DuckDBPyConnection, store: Path) -> Non
         run_sql(connection, "staging/create_staging_tables.sql")
 
 
+# The working database's layout. Tables are created `if not exists`, so a changed table would never
+# reach an existing database: a change bumps SCHEMA_VERSION and lists, under the new number, the SQL
+# that brings an older database there (idempotent files, run in order, each in one transaction).
+# 1: before versioning. 2: staging.roll_month_keys and staging.unread_raw_paths (both created by
+# create_staging_tables.sql).
+SCHEMA_VERSION = 2
+MIGRATIONS: dict[int, tuple[str, ...]] = {2: ("staging/create_staging_tables.sql",)}
+
+
+class SchemaTooNew(RuntimeError):
+    """The working database was written by a newer version of the pipeline."""
+
+
+def ensure_schema(connection: duckdb.DuckDBPyConnection, paths: DataPaths) -> int:
+    """Bring the working database to :data:`SCHEMA_VERSION` (a new one is simply stamped) and return
+    the version it had. A database newer than this code is refused, never written."""
+    stored, other_tables = run_sql(connection, "migrations/schema_version.sql").fetchone()
+    if stored is None:
+        stored = 1 if other_tables else SCHEMA_VERSION
+        if stored == SCHEMA_VERSION:
+            run_sql(connection, "migrations/record_schema_version.sql", {"version": SCHEMA_VERSION})
+    if stored > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{paths.work_db}: working database of layout version {stored}, and this version of the "
+            f"pipeline knows up to {SCHEMA_VERSION}; run the newer pipeline, or move the working database "
+            "aside and run `python -m pipeline run --all` to rebuild it from raw/ (the published "
+            "warehouse is unchanged)"
+        )
+    for version in range(stored + 1, SCHEMA_VERSION + 1):
+        with transaction(connection):
+            for sql in MIGRATIONS.get(version, ()):
+                run_sql(connection, sql)
+            run_sql(connection, "migrations/record_schema_version.sql", {"version": version})
+    return stored
+
+
 @contextmanager
 def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
     """The working database (created on first use). DuckDB would take 80% of the machine's memory by
@@ -181,6 +217,7 @@ def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
     )
     os.chmod(paths.work_db, 0o600)
     try:
+        ensure_schema(connection, paths)
         yield connection
     finally:
         connection.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,7 @@ import pytest
 
 from pipeline import summary, warehouse
 from pipeline.settings import DataPaths
-from pipeline.warehouse import Table, run_sql
+from pipeline.warehouse import SCHEMA_VERSION, SchemaTooNew, Table, connect_work, run_sql
 
 
 def test_each_statement_of_a_sql_file_gets_the_parameters_it_uses(tmp_path: Path, monkeypatch):
@@ -35,6 +36,7 @@ def test_publish_replaces_the_warehouse_whole_and_leaves_no_temporary_files(tmp_
         "create schema if not exists ref;\ncreate or replace table ref.numbers (n integer, label varchar);\n"
         "comment on table ref.numbers is 'Numbers for a test';"
     )
+    shutil.copytree(warehouse.SQL_DIR / "migrations", sql_dir / "migrations")  # every connection uses them
     monkeypatch.setattr(warehouse, "SQL_DIR", sql_dir)
     table = Table("ref.numbers", "t/numbers.sql")
     paths = DataPaths(tmp_path / "data")
@@ -185,3 +187,39 @@ def test_recorded_and_printed_row_counts_are_exact_after_a_period_is_replaced(
     printed = capsys.readouterr().out
     for name, rows in exact.items():
         assert f"  {name:<28} {rows:>10,} rows" in printed
+
+
+def test_a_new_working_database_is_stamped_with_the_current_layout(tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    with connect_work(paths) as connection:
+        assert connection.execute("select version from staging.schema_version").fetchall() == [
+            (SCHEMA_VERSION,)
+        ]
+
+
+def test_a_working_database_from_before_versioning_is_migrated(tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    paths.work_dir.mkdir(parents=True)
+    with duckdb.connect(str(paths.work_db)) as old:  # the layout of version 1: no key fingerprints
+        old.execute("create schema staging")
+        old.execute(
+            "create table staging.roll_files (partition_key varchar, source_file varchar, accepted bigint)"
+        )
+    with connect_work(paths) as connection:
+        assert connection.execute("select version from staging.schema_version").fetchall() == [(2,)]
+        assert connection.execute("select count(*) from staging.roll_month_keys").fetchone() == (0,)
+
+
+def test_a_working_database_of_a_newer_layout_is_refused_untouched(tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    with connect_work(paths) as connection:
+        connection.execute("insert into staging.schema_version (version) values (99)")
+    before = paths.work_db.read_bytes()
+    with (
+        pytest.raises(
+            SchemaTooNew, match=r"layout version 99, and this version of the pipeline knows up to 2"
+        ),
+        connect_work(paths),
+    ):
+        pass
+    assert paths.work_db.read_bytes() == before
