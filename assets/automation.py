@@ -6,7 +6,8 @@ from assets.marts import MART_KEYS, UNPARTITIONED_INPUTS
 from assets.publication import published_warehouse
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from assets.staging import RAW_INVENTORY_KEY
-from pipeline.partitions import MONTHLY, shift_month
+from pipeline.months import shift_month
+from pipeline.partitions import MONTHLY
 from pipeline.runner import month_range_tags
 from pipeline.sensing import Cursor, detect_changes, published_contents
 from pipeline.settings import DataPaths

@@ -6,9 +6,9 @@ import time
 import dagster as dg
 import polars as pl
 
+from assets._checks import markdown_table, sql_asset_check
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from assets.staging import ROLLS_KEY
-from pipeline.checks import markdown_table, sql_asset_check
 from pipeline.marts import BLOCKING_MART_CHECKS, MART_SQL, MartCheck, build_period
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
+from assets._checks import markdown_table
 from assets.marts import MART_KEYS
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
-from pipeline.checks import markdown_table
 from pipeline.marts import BLOCKING_MART_CHECKS
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import PUBLICATIONS, publish, run_sql

@@ -1,13 +1,29 @@
 """Great Expectations checks on every staged source: ``gx_errors`` (ERROR severity, blocking: bad data
-stops the marts) and ``gx_warnings`` (WARN, never blocking). The suites and the runner live in
-``pipeline/quality.py``; the expectations and what each guards are listed in docs/data-quality.md.
+stops the marts) and ``gx_warnings`` (WARN, never blocking), and their results as Dagster check results.
+The suites are in ``pipeline/quality/suites.py``, the runner in ``pipeline/quality/runner.py``; the
+expectations and what each guards are listed in docs/data-quality.md.
 
 GX is imported inside the check body (≈4 s), never when the code location loads.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import dagster as dg
 
-from pipeline import quality
+from pipeline.months import month_end
+from pipeline.quality.runner import NothingToValidate, SuiteOutcome, run_suite
+from pipeline.quality.suites import (
+    AGGREGATES,
+    LABOUR_FORCE,
+    PLANS,
+    POPULATION,
+    ROLLS,
+    TARGETS,
+    QualitySource,
+    Severity,
+    Suite,
+)
 from pipeline.resources import WarehouseResource
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -29,7 +45,7 @@ def run_months(context: dg.AssetCheckExecutionContext) -> tuple[str | None, str 
     return None, None
 
 
-def _description(source: quality.QualitySource, severity: quality.Severity) -> str:
+def _description(source: QualitySource, severity: Severity) -> str:
     suite = source.suite(severity)
     effect = (
         "ERROR severity, blocking: a failure stops everything downstream (the marts)."
@@ -44,7 +60,7 @@ def _description(source: quality.QualitySource, severity: quality.Severity) -> s
     )
 
 
-def gx_check(source: quality.QualitySource, severity: quality.Severity) -> dg.AssetChecksDefinition:
+def gx_check(source: QualitySource, severity: Severity) -> dg.AssetChecksDefinition:
     """One suite of one staged source as an asset check on ``staging/<source>``."""
     blocking = severity == "ERROR"
 
@@ -56,26 +72,122 @@ def gx_check(source: quality.QualitySource, severity: quality.Severity) -> dg.As
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         params: dict[str, object] = {}
-        if source is quality.ROLLS:
-            first, last = quality.month_bounds(*run_months(context))
+        if source is ROLLS:
+            first, last = (month_end(month) if month else None for month in run_months(context))
             params = {"first_period": first, "last_period": last}
         with warehouse.connect() as connection:
-            result = quality.run_suite(connection, source, severity, params)
+            result = check_result(run_suite(connection, source, severity, params), source, params)
         context.log.info(f"{source.name} {severity}: {result.description}")
         return result
 
     return _check
 
 
-rolls_gx_errors = gx_check(quality.ROLLS, "ERROR")
-rolls_gx_warnings = gx_check(quality.ROLLS, "WARN")
-aggregates_gx_errors = gx_check(quality.AGGREGATES, "ERROR")
-aggregates_gx_warnings = gx_check(quality.AGGREGATES, "WARN")
-population_gx_errors = gx_check(quality.POPULATION, "ERROR")
-population_gx_warnings = gx_check(quality.POPULATION, "WARN")
-labour_force_gx_errors = gx_check(quality.LABOUR_FORCE, "ERROR")
-labour_force_gx_warnings = gx_check(quality.LABOUR_FORCE, "WARN")
-targets_gx_errors = gx_check(quality.TARGETS, "ERROR")
-targets_gx_warnings = gx_check(quality.TARGETS, "WARN")
-plans_gx_errors = gx_check(quality.PLANS, "ERROR")
-plans_gx_warnings = gx_check(quality.PLANS, "WARN")
+def _severity(suite: Suite) -> dg.AssetCheckSeverity:
+    return dg.AssetCheckSeverity.ERROR if suite.severity == "ERROR" else dg.AssetCheckSeverity.WARN
+
+
+def _params_metadata(params: Mapping[str, object]) -> dict[str, str]:
+    return {f"param_{k}": "latest in staging" if v is None else str(v) for k, v in params.items()}
+
+
+def nothing_to_validate(skipped: NothingToValidate) -> dg.AssetCheckResult:
+    """No data yet is not an error: the check passes and says so."""
+    suite = skipped.suite
+    return dg.AssetCheckResult(
+        passed=True,
+        severity=_severity(suite),
+        description=f"Nothing to validate: {skipped.reason}.",
+        metadata={
+            "suite": suite.name,
+            "nothing_to_validate": skipped.reason,
+            "expectations_in_suite": len(suite.rules),
+            **_params_metadata(skipped.params),
+        },
+    )
+
+
+def check_result(
+    outcome: SuiteOutcome | NothingToValidate,
+    source: QualitySource,
+    params: Mapping[str, object] | None = None,
+) -> dg.AssetCheckResult:
+    """The suite outcome as a Dagster check result: every expectation with its observed value, unexpected
+    count and share, and a few failing values with the codes that locate them."""
+    if isinstance(outcome, NothingToValidate):
+        return nothing_to_validate(outcome)
+    suite = outcome.suite
+    failed = outcome.failed
+    description = (
+        f"{len(outcome.outcomes)} expectations met"
+        if not failed
+        else f"{len(failed)} of {len(outcome.outcomes)} expectations failed: {', '.join(failed)}"
+    )
+    grains = {frame.name: frame.grain for frame in source.frames if frame.name in outcome.rows}
+    metadata: dict[str, Any] = {
+        "suite": suite.name,
+        "evaluated": len(outcome.outcomes),
+        "failed": len(failed),
+        "failed_expectations": dg.MetadataValue.json(failed),
+        "expectations": dg.MetadataValue.md(_markdown(outcome)),
+        "results": dg.MetadataValue.json([o.as_dict() for o in outcome.outcomes]),
+        "rows_validated": dg.MetadataValue.json(outcome.rows),
+        "grain": dg.MetadataValue.json(grains),
+        "gx_seconds": round(outcome.seconds, 3),
+        **_params_metadata(params or {}),
+    }
+    if outcome.skipped:
+        metadata["skipped_empty_frame"] = dg.MetadataValue.json(outcome.skipped)
+    return dg.AssetCheckResult(
+        passed=outcome.success, severity=_severity(suite), description=description, metadata=metadata
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value) if not isinstance(value, float) else f"{value:.4g}"
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(outcome: SuiteOutcome) -> str:
+    header = (
+        "| expectation | frame | GX type | column | ok | rows checked | observed | unexpected | % "
+        "| failing samples |"
+    )
+    lines = [header, "|" + " --- |" * 10]
+    for o in outcome.outcomes:
+        samples = "; ".join(
+            ", ".join(f"{k}={_cell(v)}" for k, v in s.items()) if isinstance(s, dict) else _cell(s)
+            for s in o.failing_samples
+        )
+        observed = f"error: {o.error}" if o.error else o.observed
+        checked = None if o.element_count is None else o.element_count - (o.missing_count or 0)
+        cells = [
+            o.rule.name,
+            o.rule.frame,
+            o.rule.expectation,
+            o.rule.column,
+            "✅" if o.success else "❌",
+            checked,
+            observed,
+            o.unexpected_count,
+            o.unexpected_percent,
+            samples,
+        ]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+rolls_gx_errors = gx_check(ROLLS, "ERROR")
+rolls_gx_warnings = gx_check(ROLLS, "WARN")
+aggregates_gx_errors = gx_check(AGGREGATES, "ERROR")
+aggregates_gx_warnings = gx_check(AGGREGATES, "WARN")
+population_gx_errors = gx_check(POPULATION, "ERROR")
+population_gx_warnings = gx_check(POPULATION, "WARN")
+labour_force_gx_errors = gx_check(LABOUR_FORCE, "ERROR")
+labour_force_gx_warnings = gx_check(LABOUR_FORCE, "WARN")
+targets_gx_errors = gx_check(TARGETS, "ERROR")
+targets_gx_warnings = gx_check(TARGETS, "WARN")
+plans_gx_errors = gx_check(PLANS, "ERROR")
+plans_gx_warnings = gx_check(PLANS, "WARN")

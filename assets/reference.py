@@ -6,8 +6,8 @@ import time
 import dagster as dg
 import polars as pl
 
+from assets._checks import markdown_table, sql_asset_check
 from pipeline import reference
-from pipeline.checks import markdown_table, sql_asset_check
 from pipeline.resources import WarehouseResource
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
 from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, load_table, run_sql

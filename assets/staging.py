@@ -7,9 +7,9 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
+from assets._checks import markdown_table, sql_asset_check, sql_check_description
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline import ingest
-from pipeline.checks import markdown_table, sql_asset_check, sql_check_description
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
 from pipeline.raw_io import survey_raw

@@ -301,7 +301,8 @@ def pipeline_coverage(data_dir: Path, month: str):
     import duckdb
     import polars as pl
 
-    from benchmarks.floor import COMPARED, month_end
+    from benchmarks.floor import COMPARED
+    from pipeline.months import month_end
 
     with duckdb.connect(str(data_dir / "marts" / "coverage.duckdb"), read_only=True) as analyst:
         frame = analyst.execute(
@@ -464,11 +465,16 @@ def history(args: argparse.Namespace, work: Path) -> dict:
     early_dir = work / f"history-early-{args.history_scale:g}"
     shutil.rmtree(early_dir, ignore_errors=True)
     (early_dir / "raw" / "rolls").mkdir(parents=True)
+    # Hard links, not symbolic ones: the pipeline does not follow symlinks under raw/ (docs/ingestion.md).
     for entry in (data_dir / "raw").iterdir():
-        if entry.name != "rolls":
-            os.symlink(entry, early_dir / "raw" / entry.name)
+        if entry.is_dir() and entry.name != "rolls":
+            shutil.copytree(entry, early_dir / "raw" / entry.name, copy_function=os.link)
+        elif entry.is_file():
+            os.link(entry, early_dir / "raw" / entry.name)
     for month in months[:2]:
-        os.symlink(data_dir / "raw" / "rolls" / month, early_dir / "raw" / "rolls" / month)
+        shutil.copytree(
+            data_dir / "raw" / "rolls" / month, early_dir / "raw" / "rolls" / month, copy_function=os.link
+        )
     run_pipeline(early_dir, work, args.history_scale, months[0], months[1])
     early = run_pipeline(early_dir, work, args.history_scale, months[0], months[1], fresh=False)
     return {

@@ -12,7 +12,6 @@ against it: what the pipeline does beyond this is orchestration, checks and guar
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import polars as pl
 import polars_hash  # noqa: F401
 
 from pipeline import reference
+from pipeline.months import month_end
 from pipeline.warehouse import read_sql
 
 INDICATORS = ("bhxh", "bhxh_bb", "bhxh_tn", "bhtn", "bhyt")
@@ -34,11 +34,6 @@ COMPARED = (
     "target_pct",
     "persons_to_target",
 )
-
-
-def month_end(month: str) -> date:
-    year, number = (int(part) for part in month.split("-"))
-    return date(year, number, calendar.monthrange(year, number)[1])
 
 
 def period_units(raw: Path, period: date) -> pl.DataFrame:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from benchmarks.floor import coverage_rows, month_end, period_units
+from benchmarks.floor import coverage_rows, period_units
+from pipeline.months import month_end
 from pipeline.warehouse import read_sql
 
 

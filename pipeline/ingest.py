@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.partitions import month_end
+from pipeline.months import month_end
 from pipeline.pseudonym import KEY_ENV, KeyMismatch, fingerprint, key_file, load_key, person_key_halves
 from pipeline.raw_io import (
     ROW_NUMBER,
@@ -473,9 +473,14 @@ def ingest_roll_month(
     return report
 
 
-def check_key(connection: duckdb.DuckDBPyConnection, key_fingerprint: str, paths: DataPaths) -> None:
+def check_key(
+    connection: duckdb.DuckDBPyConnection, key_fingerprint: str, paths: DataPaths, *, adopt: bool = True
+) -> None:
     """Stop before writing when stored roll months were keyed with another key: their person keys
-    and the new ones would never match (retention 0, everyone new, everyone stopped, with exit 0)."""
+    and the new ones would never match (retention 0, everyone new, everyone stopped, with exit 0).
+    With ``adopt``, months stored before fingerprints existed are first given this key's."""
+    if adopt:
+        run_sql(connection, "staging/adopt_key_fingerprint.sql", {"key_fingerprint": key_fingerprint})
     foreign = run_sql(connection, "staging/months_keyed_otherwise.sql", {"key_fingerprint": key_fingerprint})
     others = foreign.fetchall()
     if others:

@@ -9,15 +9,11 @@ from datetime import date
 
 import duckdb
 
-from pipeline.partitions import month_end, shift_month
+from pipeline.months import month_end, shift_month
+from pipeline.settings import MARTS
 from pipeline.warehouse import run_sql, transaction
 
-MART_SQL = {
-    "coverage": "marts/coverage.sql",
-    "plan_attainment": "marts/plan_attainment.sql",
-    "bhyt_groups": "marts/bhyt_groups.sql",
-    "retention": "marts/retention.sql",
-}
+MART_SQL = {name: f"marts/{name}.sql" for name in MARTS}
 # Bottom-up: districts from communes, provinces from districts (or communes), the nation from provinces.
 ROLL_UP_LEVELS = ("district", "province", "nation")
 

@@ -1,6 +1,5 @@
-"""Partitions, defined once and imported everywhere (assets, schedule, sensor, CLI)."""
-
-from datetime import date, timedelta
+"""Partitions, defined once and imported everywhere (assets, schedule, sensor, CLI). Arithmetic on
+their keys is in ``pipeline/months.py``."""
 
 import dagster as dg
 
@@ -11,16 +10,3 @@ import dagster as dg
 MONTHLY = dg.MonthlyPartitionsDefinition(
     start_date="2018-01", fmt="%Y-%m", end_offset=1, timezone="Asia/Ho_Chi_Minh"
 )
-
-
-def shift_month(month: str, months: int) -> str:
-    """``YYYY-MM`` moved by ``months`` (negative for earlier), by the calendar."""
-    year, number = map(int, month.split("-"))
-    index = year * 12 + number - 1 + months
-    return f"{index // 12}-{index % 12 + 1:02d}"
-
-
-def month_end(month: str) -> date:
-    """The snapshot date of a month: its last day."""
-    year, number = map(int, shift_month(month, 1).split("-"))
-    return date(year, number, 1) - timedelta(days=1)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.months import MONTH_KEY
 from pipeline.settings import CODE_WIDTH
 
 DATA_SUFFIXES = (".csv", ".parquet")
@@ -272,7 +273,6 @@ def parse_date(column: str | pl.Expr) -> pl.Expr:
 SOURCE_FOLDERS = ("rolls", "aggregates", "population", "labour_force", "targets", "plans", "reference")
 # The sample-data generator's label and its defect manifest (docs/generator.md): known, and not data.
 GENERATOR_FILES = ("GENERATED.json", "defects_manifest.csv")
-_MONTH_FOLDER = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ def survey_raw(raw: Path, first_month: str, last_month: str) -> list[Unread]:
                     note(month, "symbolic link: not followed (copy the files in)")
                 elif not month.is_dir():
                     note(month, "file outside a month folder (rolls/YYYY-MM/)")
-                elif not _MONTH_FOLDER.match(month.name):
+                elif not MONTH_KEY.match(month.name):
                     note(month, "not a month folder (rolls/YYYY-MM/, e.g. 2025-08)")
                 elif month.name > last_month:
                     note(month, f"future month: partitions end at {last_month}")

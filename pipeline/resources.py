@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -11,7 +12,8 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipeline.lock import RunLock
-from pipeline.pseudonym import KEY_ENV, load_key
+from pipeline.pseudonym import KEY_ENV, fingerprint, load_key
+from pipeline.runner import REKEY_TAG
 from pipeline.settings import DATA_DIR_ENV, PROJECT_ROOT, DataPaths
 from pipeline.warehouse import connect_work, remove_stale_builds
 
@@ -34,6 +36,30 @@ class WarehouseResource(dg.ConfigurableResource):
         # Half-built files of a killed run are removed once we are the only writer.
         self.paths.marts.mkdir(parents=True, exist_ok=True)
         remove_stale_builds(self.paths)
+        try:
+            self._refuse_another_key(context)
+        except BaseException:
+            self._lock.release()  # Dagster does not tear down a resource whose setup failed
+            raise
+
+    def _refuse_another_key(self, context: dg.InitResourceContext) -> None:
+        """Stop the run before any step writes when its pseudonym key did not key the stored months
+        (the rolls asset checks again before it writes a month). Done here, holding the run lock: no
+        other run has the working database open, so opening it cannot make a running step fail. The
+        key is the one the pseudonym_key resource resolves (the variable, else the key file)."""
+        run = context.run
+        if run is not None and run.tags.get(REKEY_TAG) == "true":
+            return
+        if not self.paths.work_db.exists():
+            return
+        from pipeline.ingest import check_key  # polars and the SQL files: only when a run starts
+
+        # A working database from before fingerprints has no table to compare with: ingestion adopts.
+        with (
+            duckdb.connect(str(self.paths.work_db), read_only=True) as connection,
+            contextlib.suppress(duckdb.CatalogException),
+        ):
+            check_key(connection, fingerprint(load_key(self.paths)), self.paths, adopt=False)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:

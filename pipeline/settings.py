@@ -25,6 +25,9 @@ LEVELS = ("nation", "province", "district", "commune")
 CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
 NATION_CODE = "VN"
 NATION_NAME = "Việt Nam"
+# The published marts (marts contract), in the order they are built, counted
+# (sql/marts/count_period_rows.sql) and published; each is built by sql/marts/<name>.sql.
+MARTS = ("coverage", "plan_attainment", "bhyt_groups", "retention")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.failures import find_os_failure
-from pipeline.settings import SQL_DIR, DataPaths, make_private
+from pipeline.settings import MARTS, SQL_DIR, DataPaths, make_private
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,7 @@ class Table:
 ADMIN_UNITS = Table("ref.admin_units", "reference/admin_units.sql")
 ADMIN_CROSSWALK = Table("ref.admin_crosswalk", "reference/admin_crosswalk.sql")
 BHYT_OBJECT_CODES = Table("ref.bhyt_object_codes", "reference/bhyt_object_codes.sql")
-MART_TABLES = tuple(
-    Table(f"marts.{name}", "marts/create_mart_tables.sql")
-    for name in ("coverage", "plan_attainment", "bhyt_groups", "retention")
-)
+MART_TABLES = tuple(Table(f"marts.{name}", "marts/create_mart_tables.sql") for name in MARTS)
 
 PUBLICATIONS = Table("ref.publications", "reference/publications.sql")
 

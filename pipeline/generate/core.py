@@ -23,13 +23,12 @@ from pipeline.generate.options import (
     REFORM_MONTH,
     Calendar,
     GenerateOptions,
-    last_days,
-    month_text,
     resolve,
 )
 from pipeline.generate.people import Population
 from pipeline.generate.randomness import rng
 from pipeline.generate.rolls import roll_table
+from pipeline.months import last_day, month_text
 from pipeline.settings import DataPaths
 
 SOURCES = ("rolls", "aggregates", "population", "labour_force", "targets", "plans")
@@ -190,7 +189,7 @@ def _defect_helpers(population: Population, person: np.ndarray, month: int) -> d
     commune = population.commune[person]
     post = month >= REFORM_MONTH
     profile = population.profile
-    month_end = str(np.datetime64(int(last_days(np.array([month]))[0]), "D"))
+    month_end = last_day(month).isoformat()
     return {
         "_old_code": profile.commune_codes[commune] if post else np.full(len(commune), ""),
         "_old_partial": profile.link_count[commune] > 1 if post else np.zeros(len(commune), bool),

@@ -18,6 +18,7 @@ import polars as pl
 
 from pipeline import reference
 from pipeline.generate.calibration import ProvinceStatistics
+from pipeline.generate.options import REFORM_MONTH
 from pipeline.generate.randomness import rng
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
 
@@ -222,7 +223,7 @@ def denominators(geo: Geography, real: np.ndarray, scale: float, year: int) -> D
     raised to its number of communes when the scale is too small for that (documented)."""
     old_counts = np.bincount(geo.province, minlength=len(geo.provinces))
     old_province = np.maximum(np.rint(real * scale).astype(np.int64), old_counts)
-    if year * 12 + 11 < REFORM_VINTAGE.year * 12 + REFORM_VINTAGE.month - 1:
+    if year * 12 + 11 < REFORM_MONTH:  # the year's December is before the reform
         commune = apportion(old_province, geo.weight, geo.province, minimum=1)
         return Denominators(year, False, geo.provinces, old_province, geo.codes, commune, old_province)
     province = np.bincount(geo.new_province_of, old_province, minlength=len(geo.new_provinces)).astype(

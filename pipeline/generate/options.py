@@ -1,24 +1,24 @@
 """What to generate: the options, their command-line form, and the calendar they resolve to.
 
-Months are handled as integer indices (``year * 12 + month - 1``) everywhere in the generator: the
-simulation steps month by month, and a card valid "to month t" is valid to the last day of t.
+Months are handled as integer indices (``year * 12 + month - 1``, ``pipeline/months.py``) everywhere in
+the generator: the simulation steps month by month, and a card valid "to month t" is valid to the last
+day of t.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
+from pipeline.months import month_index, month_of, month_text
 from pipeline.settings import REFORM_VINTAGE
 
 GENERATOR_VERSION = "1.0"
 FIRST_SUPPORTED_MONTH = "2018-01"  # the domain's calibration series starts in 2018
 LAST_SUPPORTED_MONTH = "2030-12"  # Resolution 28's path ends in 2030
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -37,26 +37,7 @@ class GenerateOptions:
 DEMO_OPTIONS = GenerateOptions(scale=0.001, from_month="2018-01", to_month="2026-06", rolls_from="2024-07")
 
 
-def month_index(text: str) -> int:
-    match = _MONTH.match(text or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"'{text}' is not a month (expected YYYY-MM)")
-    return int(match.group(1)) * 12 + int(match.group(2)) - 1
-
-
-def month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def first_day(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def last_day(index: int) -> date:
-    return first_day(index + 1) - timedelta(days=1)
-
-
-REFORM_MONTH = REFORM_VINTAGE.year * 12 + REFORM_VINTAGE.month - 1
+REFORM_MONTH = month_of(REFORM_VINTAGE)
 
 
 # Month index -> days since 1970-01-01 of its first and last day, for vectorised date columns.
@@ -98,7 +79,7 @@ class Calendar:
 
 def default_to_month(today: date | None = None) -> str:
     today = today or date.today()
-    return month_text(today.year * 12 + today.month - 2)
+    return month_text(month_of(today) - 1)
 
 
 def resolve(options: GenerateOptions, today: date | None = None) -> Calendar:

@@ -106,6 +106,8 @@ def test_another_key_stops_the_run_and_rotation_re_keys_every_month(tmp_path: Pa
     )
     warehouse = data / "marts" / "coverage.duckdb"
     before = warehouse.read_bytes()
+    work_db = data / "marts" / "_work" / "pipeline.duckdb"
+    work_before = work_db.read_bytes()
     retention_sql = (
         "select continuing, new, stopped from marts.retention "
         "where period = date '2025-08-31' and boundary = 'current' and level = 'nation' and scheme = 'BHYT'"
@@ -128,6 +130,7 @@ def test_another_key_stops_the_run_and_rotation_re_keys_every_month(tmp_path: Pa
         and "first-key" not in changed.stdout + changed.stderr
     )
     assert warehouse.read_bytes() == before
+    assert work_db.read_bytes() == work_before  # stopped when the run started: no step wrote anything
 
     rotated = run_cli(
         "rotate-key", data_dir=data, dagster_home=home, env={"PIPELINE_PSEUDONYM_KEY": "other-key"}

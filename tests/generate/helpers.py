@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.generate.options import last_day, month_index
+from pipeline.months import month_end
 
 
 def roll_files(raw: Path) -> list[Path]:
@@ -23,7 +23,7 @@ def read_table(path: Path) -> pl.DataFrame:
 
 
 def snapshot_date(path: Path) -> date:
-    return last_day(month_index(path.parent.name))
+    return month_end(path.parent.name)
 
 
 def read_rolls(raw: Path) -> pl.DataFrame:

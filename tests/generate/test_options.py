@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from pipeline.generate import DEMO_OPTIONS, GenerateOptions, add_arguments, options_from_args
-from pipeline.generate.options import REFORM_MONTH, month_index, month_text, resolve
+from pipeline.generate.options import REFORM_MONTH, resolve
+from pipeline.months import month_index, month_text
 
 
 def parse(*argv: str) -> GenerateOptions:

@@ -250,7 +250,7 @@ def test_targets_sit_around_the_national_path(clean_raw: Path, year: int):
 
 
 def test_every_target_is_plausible_including_the_island_special_zones(clean_raw: Path):
-    """The targets' WARN bands (pipeline.quality.TARGETS) hold for every generated target: BHXH targets
+    """The targets' WARN bands (pipeline.quality.suites.TARGETS) hold for every generated target: BHXH targets
     other than voluntary are at least 1% (lower reads as a fraction), BHYT ones 80-100%. The island
     special zones (đặc khu), which no pre-reform commune's people move to, take their province's
     targets (they once got a BHXH target of 0.5%)."""

@@ -11,6 +11,7 @@ import pytest
 from pipeline import ingest, reference
 from pipeline import marts as marts_module
 from pipeline.marts import MartCheckFailed, build_period
+from pipeline.settings import MARTS
 from pipeline.warehouse import ADMIN_CROSSWALK, load_table, run_sql
 from tests.conftest import ROLL_HEADER, write
 
@@ -266,7 +267,7 @@ def test_a_merged_province_missing_one_old_figure_is_unknown_not_a_partial_sum(
     assert coverage(connection, level="nation").height == 0  # on both boundaries
 
 
-@pytest.mark.parametrize("mart", ["coverage", "plan_attainment", "bhyt_groups", "retention"])
+@pytest.mark.parametrize("mart", MARTS)
 def test_the_grain_checks_pass_on_built_marts_and_catch_a_repeated_row_and_an_unknown_unit(
     tmp_path: Path, connection, mart: str
 ):

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from assets import quality as quality_checks
-from pipeline import quality
+from pipeline.quality import suites
 from pipeline.resources import WarehouseResource
 from pipeline.settings import DataPaths
 from tests.quality.raw_files import write_clean_sources
@@ -169,22 +169,22 @@ def test_a_failing_gx_errors_check_stops_the_marts(
 ):
     """The blocking wiring itself: plant a failing ERROR expectation in the targets suite (the data stays
     clean) and the marts, downstream of staging/targets, are not built in that run."""
-    strict = quality.Rule(
+    strict = suites.Rule(
         "planted_failure",
         "targets",
         "ExpectColumnValuesToBeBetween",
         {"column": "target_pct", "max_value": 1},
         "",
     )
-    real_suite = quality.QualitySource.suite
+    real_suite = suites.QualitySource.suite
 
-    def suite(self: quality.QualitySource, severity: quality.Severity) -> quality.Suite:
+    def suite(self: suites.QualitySource, severity: suites.Severity) -> suites.Suite:
         chosen = real_suite(self, severity)
         if self.name == "targets" and severity == "ERROR":
             return dataclasses.replace(chosen, rules=(*chosen.rules, strict))
         return chosen
 
-    monkeypatch.setattr(quality.QualitySource, "suite", suite)
+    monkeypatch.setattr(suites.QualitySource, "suite", suite)
     write_clean_sources(data_dir.raw)
     result = run_graph(months=("2025-08", "2025-08"))
     assert not result.success

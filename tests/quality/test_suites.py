@@ -1,5 +1,5 @@
 """The GX suites on small frames: clean frames pass, a planted fault fails the suite naming the
-expectation. One GX context serves the whole session (pipeline.quality caches it)."""
+expectation. One GX context serves the whole session (pipeline.quality.runner caches it)."""
 
 from __future__ import annotations
 
@@ -14,24 +14,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import quality
+from assets.quality import check_result
+from pipeline.quality import runner, suites
 from pipeline.settings import PROJECT_ROOT
 from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, run_sql
 from tests.quality import frames
 
-SOURCES = {source.name: source for source in quality.SOURCES}
+SOURCES = {source.name: source for source in suites.SOURCES}
 REFERENCE = {"bhyt_object_codes": frames.OBJECT_CODES}
 
 Fault = Callable[[dict[str, pd.DataFrame]], None]
 
 
-def run(source: str, severity: quality.Severity, fault: Fault | None = None) -> quality.SuiteOutcome:
+def run(source: str, severity: suites.Severity, fault: Fault | None = None) -> runner.SuiteOutcome:
     data = frames.clean(source)
     if fault:
         fault(data)
     qs = SOURCES[source]
     index = {frame.name: frame.index for frame in qs.frames}
-    return quality.validate(qs.suite(severity), data, REFERENCE, index)
+    return runner.validate(qs.suite(severity), data, REFERENCE, index)
 
 
 def setter(frame: str, row: int, **values: object) -> Fault:
@@ -51,7 +52,7 @@ def duplicate(frame: str) -> Fault:
 
 @pytest.mark.parametrize("source", list(SOURCES))
 @pytest.mark.parametrize("severity", ["ERROR", "WARN"])
-def test_clean_frames_pass_every_suite(source: str, severity: quality.Severity):
+def test_clean_frames_pass_every_suite(source: str, severity: suites.Severity):
     outcome = run(source, severity)
     assert outcome.failed == []
     assert not outcome.skipped
@@ -175,22 +176,22 @@ def test_a_suspicious_value_fails_the_warn_suite_but_not_the_error_suite(source,
 def test_every_expectation_has_a_planted_fault():
     planted = {(s, name) for s, name, _ in ERROR_FAULTS + WARN_FAULTS}
     defined = {
-        (s.name, r.name) for s in quality.SOURCES for suite in (s.errors, s.warnings) for r in suite.rules
+        (s.name, r.name) for s in suites.SOURCES for suite in (s.errors, s.warnings) for r in suite.rules
     }
     assert defined - planted == set()
 
 
 def test_a_failed_suite_becomes_a_check_result_with_each_expectation_and_no_identifier():
     outcome = run("rolls", "ERROR", setter("rolls_sample", 0, birth_year=1899, age=126))
-    result = quality.check_result(outcome, quality.ROLLS, {"first_period": None})
+    result = check_result(outcome, suites.ROLLS, {"first_period": None})
     assert not result.passed
     assert result.severity == dg.AssetCheckSeverity.ERROR
     assert "birth_year_from_1900" in result.description
     metadata = result.metadata
     assert metadata["failed_expectations"].value == ["birth_year_from_1900"]
-    assert metadata["evaluated"].value == len(quality.ROLLS.errors.rules)
+    assert metadata["evaluated"].value == len(suites.ROLLS.errors.rules)
     table = metadata["expectations"].value
-    assert all(f"| {rule.name} |" in table for rule in quality.ROLLS.errors.rules)
+    assert all(f"| {rule.name} |" in table for rule in suites.ROLLS.errors.rules)
     results = {r["expectation"]: r for r in metadata["results"].value}
     failing = results["birth_year_from_1900"]
     assert failing["unexpected_count"] == 1
@@ -199,18 +200,16 @@ def test_a_failed_suite_becomes_a_check_result_with_each_expectation_and_no_iden
     json.dumps(metadata["results"].value)  # plain values only
     assert "person_key" not in json.dumps(metadata["results"].value)
 
-    warn = quality.check_result(
-        run("targets", "WARN", setter("targets", 3, target_pct=0.95)), quality.TARGETS
-    )
+    warn = check_result(run("targets", "WARN", setter("targets", 3, target_pct=0.95)), suites.TARGETS)
     assert not warn.passed and warn.severity == dg.AssetCheckSeverity.WARN
 
 
 def test_an_empty_frame_is_skipped_not_failed():
     data = frames.clean("rolls")
     data["rolls_sample"] = data["rolls_sample"].iloc[0:0]
-    outcome = quality.validate(quality.ROLLS.errors, data, REFERENCE)
+    outcome = runner.validate(suites.ROLLS.errors, data, REFERENCE)
     assert outcome.success
-    assert set(outcome.skipped) == {r.name for r in quality.ROLLS.errors.rules if r.frame == "rolls_sample"}
+    assert set(outcome.skipped) == {r.name for r in suites.ROLLS.errors.rules if r.frame == "rolls_sample"}
 
 
 def test_a_missing_column_is_reported_as_an_error_not_a_pass():
@@ -221,26 +220,18 @@ def test_a_missing_column_is_reported_as_an_error_not_a_pass():
     assert not broken.success and broken.error
 
 
-def run_with(source: str, severity: quality.Severity, data: dict[str, pd.DataFrame]) -> quality.SuiteOutcome:
-    return quality.validate(SOURCES[source].suite(severity), data, REFERENCE)
+def run_with(source: str, severity: suites.Severity, data: dict[str, pd.DataFrame]) -> runner.SuiteOutcome:
+    return runner.validate(SOURCES[source].suite(severity), data, REFERENCE)
 
 
 def test_plain_values_for_metadata():
-    assert quality._plain(np.int16(3)) == 3
-    assert quality._plain(float("nan")) is None
-    assert quality._plain(pd.NA) is None
-    assert quality._plain(pd.NaT) is None
-    assert quality._plain(pd.Timestamp("2025-08-31")) == "2025-08-31"
-    assert quality._plain(np.datetime64("2025-08-31T00:00:00")) == "2025-08-31"
-    assert quality._plain((np.int16(2025), np.int16(2030))) == [2025, 2030]
-
-
-def test_month_bounds_are_month_ends():
-    assert quality.month_bounds("2024-02", "2025-08") == (
-        pd.Timestamp("2024-02-29").date(),
-        pd.Timestamp("2025-08-31").date(),
-    )
-    assert quality.month_bounds(None, None) == (None, None)
+    assert runner._plain(np.int16(3)) == 3
+    assert runner._plain(float("nan")) is None
+    assert runner._plain(pd.NA) is None
+    assert runner._plain(pd.NaT) is None
+    assert runner._plain(pd.Timestamp("2025-08-31")) == "2025-08-31"
+    assert runner._plain(np.datetime64("2025-08-31T00:00:00")) == "2025-08-31"
+    assert runner._plain((np.int16(2025), np.int16(2030))) == [2025, 2030]
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +248,7 @@ def empty_warehouse():
 def test_the_test_frames_have_the_columns_of_the_quality_queries(empty_warehouse, source):
     qs = SOURCES[source]
     params = {"first_period": None, "last_period": None}
-    queried = quality.load_frames(empty_warehouse, qs, qs.errors, params) | quality.load_frames(
+    queried = runner.load_frames(empty_warehouse, qs, qs.errors, params) | runner.load_frames(
         empty_warehouse, qs, qs.warnings, params
     )
     clean = frames.clean(source)
@@ -274,12 +265,15 @@ def test_the_test_frames_have_the_columns_of_the_quality_queries(empty_warehouse
 
 
 def test_great_expectations_is_not_imported_when_the_code_location_loads():
-    code = "import sys, assets.quality, pipeline.quality; sys.exit('great_expectations' in sys.modules)"
+    code = (
+        "import sys, assets.quality, pipeline.quality.runner, pipeline.quality.suites; "
+        "sys.exit('great_expectations' in sys.modules)"
+    )
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
 
 
 def test_the_docs_list_every_expectation():
     doc = (PROJECT_ROOT / "docs" / "data-quality.md").read_text(encoding="utf-8")
-    for line in quality.expectations_markdown().splitlines():
+    for line in suites.expectations_markdown().splitlines():
         assert line in doc, line

@@ -1,4 +1,7 @@
-"""SQL checks as Dagster asset-check results, and small metadata helpers shared by assets."""
+"""SQL checks as Dagster asset-check results, and small metadata helpers shared by assets.
+
+A helper module of the defs folder: it defines no Dagster definitions itself (the loader scans it and
+finds none); the modules beside it build their checks with it."""
 
 from __future__ import annotations
 
