@@ -93,7 +93,7 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 
 coverage_above_100 = sql_asset_check(
-    COVERAGE_KEY, "coverage_above_100_listed", "checks/warn_coverage_above_100.sql", blocking=False
+    COVERAGE_KEY, "coverage_implausibly_high", "checks/warn_coverage_implausible.sql", blocking=False
 )
 indicators_missing = sql_asset_check(
     COVERAGE_KEY, "indicators_missing_for_a_period", "checks/warn_indicators_missing.sql", blocking=False

@@ -19,13 +19,16 @@ with participants as (
     where measure = 'participants'
 ),
 
+-- A zero denominator only arises when re-expression apportions a tiny share of an old unit
+-- (ingestion quarantines non-positive ones): it is unknown, not a rate of 0/0 (NaN, which DuckDB
+-- orders above 100).
 denominators as (
     select
         boundary,
         level,
         unit_code,
         key as kind,
-        value,
+        nullif(value, 0) as value,
         approximate
     from period_facts
     where measure = 'denominator'

@@ -324,3 +324,33 @@ def test_a_period_whose_new_marts_fail_a_blocking_check_keeps_its_previous_marts
     ):
         build_period(connection, "2025-08")
     assert connection.execute(commune).fetchone() == (1, 5)  # the previous marts, whole
+
+
+def test_a_denominator_apportioned_down_to_zero_is_unknown_not_a_nan_rate(
+    tmp_path: Path, connection, monkeypatch
+):
+    raw = tmp_path / "raw"
+    write(raw / "rolls/2025-08/a.csv", roll(persons(1, 5, "BHYT", COMMUNE, "GD")))
+    write(raw / "population/2025.csv", f"year,unit_level,unit_code,population\n2025,commune,{COMMUNE},100\n")
+    # Re-expression apportions an old unit's figure by largest remainder: a small share of a small
+    # population comes out as 0 (30 rows of the demo data). Give the commune that zero.
+    real_run_sql = marts_module.run_sql
+
+    def apportioned_to_zero(connection, relative_path, params=None, frames=None):
+        result = real_run_sql(connection, relative_path, params, frames)
+        if relative_path == "intermediate/int_period_facts.sql":
+            connection.execute(
+                "update period_facts set value = 0 where measure = 'denominator' and unit_code = ?", [COMMUNE]
+            )
+        return result
+
+    monkeypatch.setattr(marts_module, "run_sql", apportioned_to_zero)
+    build(connection, raw, ["2025-08"])
+
+    row = coverage(connection, boundary="as_reported", level="commune", indicator="bhyt", unit_code=COMMUNE)
+    assert row.select("participants", "denominator", "coverage_pct", "coverage_above_100").row(0) == (
+        5,
+        None,
+        None,
+        None,
+    )
