@@ -155,7 +155,6 @@ def command_rotate_key(paths: DataPaths) -> int:
 
     from pipeline import pseudonym
     from pipeline.runner import REKEY_TAG
-    from pipeline.settings import make_private
     from pipeline.warehouse import stored_roll_months
 
     try:
@@ -183,11 +182,8 @@ def command_rotate_key(paths: DataPaths) -> int:
     if os.environ.get(pseudonym.KEY_ENV):
         new = os.environ[pseudonym.KEY_ENV].encode()
     else:
-        if not pending.exists():  # a failed rotation is resumed with the same new key
-            make_private(pending.parent)
-            descriptor = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(pseudonym.new_key())
+        # A failed rotation is resumed with the same new key: an existing file is kept.
+        pseudonym.write_key_file(pending, pseudonym.new_key())
         new = pending.read_bytes().strip()
         os.environ[pseudonym.KEY_ENV] = new.decode()  # this process's run uses it
     target = pseudonym.fingerprint(new)

@@ -385,7 +385,8 @@ def ingest_roll_month(
     rotation, which re-ingests every stored month in one run)."""
     started = time.perf_counter()
     report = IngestReport(ROLLS.name, partition_key)
-    store = store or DataPaths(raw_root.parent).rolls_store
+    paths = DataPaths(raw_root.parent)
+    store = store or paths.rolls_store
     folder = raw_root / "rolls" / partition_key
     period = month_end(partition_key)
     partition = roll_partition(store, period)
@@ -407,10 +408,10 @@ def ingest_roll_month(
             define_rolls_view(connection, store)
         report.seconds = time.perf_counter() - started
         return report
-    key = key or load_key(DataPaths(raw_root.parent))
+    key = key or load_key(paths)
     params["key_fingerprint"] = fingerprint(key)
     if not rekey:
-        check_key(connection, params["key_fingerprint"], DataPaths(raw_root.parent))
+        check_key(connection, params["key_fingerprint"], paths)
     building = store.parent / "rolls_building" / f"{partition_key}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     building.mkdir(parents=True)
     output = building / "accepted.parquet"

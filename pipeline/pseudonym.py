@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -58,26 +57,27 @@ def load_key(paths: DataPaths | None = None) -> bytes:
     if from_env:
         return from_env.encode()
     paths = paths or DataPaths.from_env()
-    make_private(paths.work_dir)
     path = key_file(paths)
     if not path.exists():
         legacy = _legacy_key_file()
-        # O_EXCL: two first runs racing cannot both write a key; mode 0600 from the start.
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_bytes().strip()
-        with os.fdopen(descriptor, "wb") as handle:
-            if legacy.is_file():
-                with legacy.open("rb") as old:
-                    shutil.copyfileobj(old, handle)
-            else:
-                handle.write(secrets.token_hex(32).encode())
+        write_key_file(path, legacy.read_bytes().strip() if legacy.is_file() else new_key())
     return path.read_bytes().strip()
 
 
 def new_key() -> bytes:
     return secrets.token_hex(32).encode()
+
+
+def write_key_file(path: Path, key: bytes) -> None:
+    """Write ``key`` to a new file, mode 0600 from the start, in the private working area. O_EXCL: of
+    two processes racing to create it, one writes and the other keeps what was written."""
+    make_private(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key)
 
 
 def fingerprint(key: bytes) -> str:

@@ -215,6 +215,10 @@ def check_csv_header(path: Path) -> None:
         )
 
 
+# Longest field the diagnosis reads before calling the file "not really a CSV".
+_MAX_FIELD = 1024 * 1024
+
+
 def locate_csv_problem(path: Path) -> tuple[int | None, str]:
     """The first data row (1-based) a CSV reader cannot take, and why, without quoting its content."""
     csv.field_size_limit(_MAX_FIELD)
@@ -233,9 +237,6 @@ def locate_csv_problem(path: Path) -> tuple[int | None, str]:
             return record + 1, f"a field longer than {_MAX_FIELD:,} characters (is it really a CSV?)"
         return record + 1, "a quote that is not closed, or text right after a closing quote"
     return None, "the CSV reader refused it (its message is not shown: it quotes the file's content)"
-
-
-_MAX_FIELD = 1024 * 1024
 
 
 def pad_code(column: str | pl.Expr, level: str | pl.Expr) -> pl.Expr:
@@ -273,6 +274,7 @@ def parse_date(column: str | pl.Expr) -> pl.Expr:
 SOURCE_FOLDERS = ("rolls", "aggregates", "population", "labour_force", "targets", "plans", "reference")
 # The sample-data generator's label and its defect manifest (docs/generator.md): known, and not data.
 GENERATOR_FILES = ("GENERATED.json", "defects_manifest.csv")
+NOT_FOLLOWED = "symbolic link: not followed (copy the files in)"
 
 
 @dataclass(frozen=True)
@@ -304,14 +306,14 @@ def survey_raw(raw: Path, first_month: str, last_month: str) -> list[Unread]:
             for name in [*directories, *names]:
                 path = Path(root, name)
                 if not name.startswith(".") and path.is_symlink():
-                    note(path, "symbolic link: not followed (copy the files in)")
+                    note(path, NOT_FOLLOWED)
             directories[:] = [
                 d for d in directories if not d.startswith(".") and not Path(root, d).is_symlink()
             ]
 
     for entry in visible(raw):
         if entry.is_symlink():
-            note(entry, "symbolic link: not followed (copy the files in)")
+            note(entry, NOT_FOLLOWED)
         elif not entry.is_dir():
             if entry.name not in GENERATOR_FILES:
                 note(entry, "file outside a source folder")
@@ -326,7 +328,7 @@ def survey_raw(raw: Path, first_month: str, last_month: str) -> list[Unread]:
         else:
             for month in visible(entry):
                 if month.is_symlink():
-                    note(month, "symbolic link: not followed (copy the files in)")
+                    note(month, NOT_FOLLOWED)
                 elif not month.is_dir():
                     note(month, "file outside a month folder (rolls/YYYY-MM/)")
                 elif not MONTH_KEY.match(month.name):

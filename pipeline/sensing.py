@@ -32,10 +32,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline.ingest import sha256_of
-from pipeline.raw_io import list_source_files
+from pipeline.raw_io import SOURCE_FOLDERS, list_source_files
 from pipeline.warehouse import run_sql
 
-TABLE_SOURCES = ("aggregates", "population", "labour_force", "targets", "plans", "reference")
+TABLE_SOURCES = tuple(folder for folder in SOURCE_FOLDERS if folder != "rolls")
 REMOVED = "removed"
 CURSOR_VERSION = 2
 # Ticks (60 s each) a newly seen group waits for an unreadable publication record before it is run

@@ -97,13 +97,11 @@ def test_another_key_stops_the_run_and_rotation_re_keys_every_month(tmp_path: Pa
     rows = [f"{i:010d},BHYT,00004,F,1990,GD,,," for i in range(1, 31)]
     for month in ("2025-07", "2025-08"):
         write(data / f"raw/rolls/{month}/part-1.csv", "\n".join([ROLL_HEADER, *rows]) + "\n")
-    first_key = {"PIPELINE_PSEUDONYM_KEY": "first-key"}
-    assert (
-        run_cli(
-            "run", "--from", "2025-07", "--to", "2025-08", data_dir=data, dagster_home=home, env=first_key
-        ).returncode
-        == 0
-    )
+
+    def cli(*args: str, key: str):  # key "" = no variable: the data dir's key file
+        return run_cli(*args, data_dir=data, dagster_home=home, env={"PIPELINE_PSEUDONYM_KEY": key})
+
+    assert cli("run", "--from", "2025-07", "--to", "2025-08", key="first-key").returncode == 0
     warehouse = data / "marts" / "coverage.duckdb"
     before = warehouse.read_bytes()
     work_db = data / "marts" / "_work" / "pipeline.duckdb"
@@ -113,50 +111,28 @@ def test_another_key_stops_the_run_and_rotation_re_keys_every_month(tmp_path: Pa
         "where period = date '2025-08-31' and boundary = 'current' and level = 'nation' and scheme = 'BHYT'"
     )
 
-    changed = run_cli(
-        "run",
-        "--period",
-        "2025-08",
-        data_dir=data,
-        dagster_home=home,
-        env={"PIPELINE_PSEUDONYM_KEY": "other-key"},
-    )
+    changed = cli("run", "--period", "2025-08", key="other-key")
 
     assert changed.returncode == 1
     assert "is not the one that keyed 2 stored roll month(s), 2025-07 … 2025-08" in changed.stderr
     assert "python -m pipeline rotate-key" in changed.stderr
-    assert (
-        "other-key" not in changed.stdout + changed.stderr
-        and "first-key" not in changed.stdout + changed.stderr
-    )
+    assert "other-key" not in changed.stdout + changed.stderr
+    assert "first-key" not in changed.stdout + changed.stderr
     assert warehouse.read_bytes() == before
     assert work_db.read_bytes() == work_before  # stopped when the run started: no step wrote anything
 
-    rotated = run_cli(
-        "rotate-key", data_dir=data, dagster_home=home, env={"PIPELINE_PSEUDONYM_KEY": "other-key"}
-    )
+    rotated = cli("rotate-key", key="other-key")
     assert rotated.returncode == 0, rotated.stderr[-3000:]
     assert "Re-keying 2 stored month(s), 2025-07 … 2025-08" in rotated.stdout
     with duckdb.connect(str(warehouse), read_only=True) as analyst:
         assert analyst.execute(retention_sql).fetchone() == (30, 0, 0)  # the same people, continuing
-    assert (
-        run_cli(
-            "run",
-            "--period",
-            "2025-08",
-            data_dir=data,
-            dagster_home=home,
-            env={"PIPELINE_PSEUDONYM_KEY": "other-key"},
-        ).returncode
-        == 0
-    )
+    assert cli("run", "--period", "2025-08", key="other-key").returncode == 0
     # Without the variable, rotation makes a random key and puts it in the data dir's private area.
-    no_key = {"PIPELINE_PSEUDONYM_KEY": ""}
-    assert run_cli("rotate-key", data_dir=data, dagster_home=home, env=no_key).returncode == 0
+    assert cli("rotate-key", key="").returncode == 0
     key_file = data / "marts" / "_work" / "pseudonym.key"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert oct(key_file.parent.stat().st_mode & 0o777) == "0o700"
-    assert oct((data / "marts" / "_work" / "pipeline.duckdb").stat().st_mode & 0o777) == "0o600"
-    assert run_cli("run", "--period", "2025-08", data_dir=data, dagster_home=home, env=no_key).returncode == 0
+    assert oct(work_db.stat().st_mode & 0o777) == "0o600"
+    assert cli("run", "--period", "2025-08", key="").returncode == 0
     with duckdb.connect(str(warehouse), read_only=True) as analyst:
         assert analyst.execute(retention_sql).fetchone() == (30, 0, 0)
