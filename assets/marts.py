@@ -1,5 +1,5 @@
 """The coverage marts (marts contract), one partition per month, built together from one set of
-period facts so that the four marts always agree."""
+period facts so that the marts always agree."""
 
 import time
 
@@ -31,6 +31,12 @@ DESCRIPTIONS = {
     "Insurance.",
     "retention": "Per scheme: continuing, new and stopped participants against the previous month, and "
     "active rows due to renew next month.",
+    "completeness": "Who delivered: each unit and indicator with how its figure arrived (roll, aggregate, "
+    "mixed or nothing) and how many of its sub-units and communes have one, so a missing figure can be "
+    "traced to the units that did not report.",
+    "projection": "Pace to the year-end target: net new participants per month (last 12 months, or since "
+    "January), the coverage projected for 31 December, whether it meets the target, and the net new "
+    "participants needed per remaining month.",
 }
 
 
@@ -58,7 +64,7 @@ DESCRIPTIONS = {
     name="coverage_marts",
 )
 def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Build the four marts for every month of the run; a month without any roll or aggregate ends with
+    """Build the marts for every month of the run; a month without any roll or aggregate ends with
     no rows."""
     started = time.perf_counter()
     builds = []

@@ -1,4 +1,4 @@
-"""Building the marts of one period: facts, roll-up, the four marts and their blocking checks, in one
+"""Building the marts of one period: facts, roll-up, the marts and their blocking checks, in one
 transaction."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import date
 
 import duckdb
 
-from pipeline.months import month_end, shift_month
+from pipeline.months import month_end, month_index, month_text, shift_month
 from pipeline.settings import MARTS
 from pipeline.warehouse import run_sql, transaction
 
@@ -52,15 +52,37 @@ class PeriodBuild:
 
 def period_parameters(partition_key: str) -> dict[str, object]:
     """The dates one period's SQL needs: its month end, the previous month end, the previous
-    December (baseline of 'new this year') and the next month end (for renewals due)."""
+    December (baseline of 'new this year' and of the pace since January), the month end twelve
+    months earlier (pace of the last 12 months) and the next month end (for renewals due)."""
     period = month_end(partition_key)
     return {
         "period": period,
         "year": period.year,
         "previous_period": month_end(shift_month(partition_key, -1)),
         "previous_year_end": date(period.year - 1, 12, 31),
+        "year_ago_period": month_end(shift_month(partition_key, -12)),
         "next_period": month_end(shift_month(partition_key, 1)),
     }
+
+
+def projection_dependents(partition_key: str) -> list[str]:
+    """The periods whose marts.projection reads this one's coverage: twelve months later (pace of the
+    last 12 months) and, for a December, every month of the next year (pace since January)."""
+    index = month_index(partition_key)
+    later = {index + 12}
+    if index % 12 == 11:
+        later.update(range(index + 1, index + 13))
+    return [month_text(i) for i in sorted(later)]
+
+
+def _refresh_dependent_projections(connection: duckdb.DuckDBPyConnection, partition_key: str) -> None:
+    # Whatever order periods are built or rebuilt in, a projection never keeps a stale base: the
+    # built periods that read this one are recomputed in the same transaction and published with it.
+    for dependent in projection_dependents(partition_key):
+        params = period_parameters(dependent)
+        if run_sql(connection, "marts/period_has_coverage.sql", params).fetchone()[0]:
+            run_sql(connection, "marts/projection.sql", params)
+            run_sql(connection, "marts/unpublished_periods.sql", params)
 
 
 def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> PeriodBuild:
@@ -72,9 +94,11 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
         with transaction(connection):
             run_sql(connection, "marts/clear_period.sql", params)
             run_sql(connection, "marts/unpublished_periods.sql", params)
+            _refresh_dependent_projections(connection, partition_key)
         return PeriodBuild(partition_key, dict.fromkeys(MART_SQL, 0), time.perf_counter() - started)
     with transaction(connection):
         run_sql(connection, "marts/unpublished_periods.sql", params)
+        run_sql(connection, "intermediate/int_period_boundaries.sql", params)
         run_sql(connection, "intermediate/int_period_facts.sql", params)
         for level in ROLL_UP_LEVELS:
             run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
@@ -93,5 +117,7 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
                     f"{len(offending)} offending row(s) (sql/{check.sql}); the period's previous marts "
                     "were kept and nothing is published"
                 )
+        _refresh_dependent_projections(connection, partition_key)
         connection.execute("drop table period_facts")
+        connection.execute("drop table period_boundaries")
     return PeriodBuild(partition_key, rows, time.perf_counter() - started)

@@ -27,7 +27,7 @@ NATION_CODE = "VN"
 NATION_NAME = "Việt Nam"
 # The published marts (marts contract), in the order they are built, counted
 # (sql/marts/count_period_rows.sql) and published; each is built by sql/marts/<name>.sql.
-MARTS = ("coverage", "plan_attainment", "bhyt_groups", "retention")
+MARTS = ("coverage", "plan_attainment", "bhyt_groups", "retention", "completeness", "projection")
 
 
 @dataclass(frozen=True)

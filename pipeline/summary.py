@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.settings import DataPaths
+from pipeline.warehouse import read_sql
 
 
 def published_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
@@ -41,6 +42,8 @@ def print_summary(paths: DataPaths) -> None:
             "where boundary = 'current' and level = 'nation' "
             "and period = (select max(period) from marts.coverage) order by indicator"
         ).fetchall()
+        history = connection.execute(read_sql("marts/summary_history.sql")).fetchall()
+        pace = connection.execute(read_sql("marts/summary_pace.sql")).fetchone()
     print("\nWarehouse contents:")
     for name, rows in tables:
         print(f"  {name:<28} {rows:>10,} rows")
@@ -57,6 +60,18 @@ def print_summary(paths: DataPaths) -> None:
             rate = f"{coverage:6.2f}%" if coverage is not None else "   n/a "
             goal = f"target {target:.2f}%" if target is not None else "no target"
             print(f"  {indicator:<8} {participants:>12,} of {denominator or 0:>12,}  {rate}  ({goal})")
+        print("Provinces with a BHYT rate and a target, per year (last period of the year, both boundaries):")
+        for year, period, reported, reported_of, current, current_of in history:
+            print(
+                f"  {year}  {period}  as reported {reported:>2} of {reported_of:>2}   "
+                f"on today's units {current:>2} of {current_of:>2}"
+            )
+        if pace[0]:
+            print(
+                f"Pace at {pace[0]}: {pace[1]} of {pace[2]} provinces reach their BHYT target by 31 December "
+                f"at the pace of the last 12 months (or since January); {pace[3]} of "
+                f"{pace[4]:,} units have not delivered BHYT."
+            )
     else:
         print("Marts: empty (no rolls or aggregates in raw/ yet): reference tables published.")
     # The duckdb-cli package installs the CLI beside this interpreter (.venv/bin/duckdb).

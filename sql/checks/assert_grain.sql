@@ -1,7 +1,8 @@
 -- Catches: a break of a mart's grain (docs/marts.md): two rows for one period, boundary, level, unit
 -- and item (coverage: indicator; plan_attainment: scheme and object code; bhyt_groups: object code;
--- retention: scheme), or a unit_code that is not a unit of its level in its vintage in ref.admin_units.
--- $mart names one mart (NULL: all four).
+-- retention: scheme; completeness and projection: indicator), or a unit_code that is not a unit of
+-- its level in its vintage in ref.admin_units.
+-- $mart names one mart (NULL: all of them).
 -- Scope: the period being built ($period, checked inside its transaction before the new rows replace
 -- the old ones), or with $period NULL every period built since the last publication
 -- (publication.unpublished_periods): the cost follows what is built, not the history held.
@@ -51,6 +52,26 @@ keyed as (
         unit_code,
         scheme as item
     from marts.retention
+    union all
+    select
+        'completeness' as mart,
+        period,
+        boundary,
+        vintage,
+        level,
+        unit_code,
+        indicator as item
+    from marts.completeness
+    union all
+    select
+        'projection' as mart,
+        period,
+        boundary,
+        vintage,
+        level,
+        unit_code,
+        indicator as item
+    from marts.projection
 ),
 
 built as (

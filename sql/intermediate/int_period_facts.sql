@@ -1,28 +1,17 @@
 -- Every count the marts need for one period ($period, a month end), as long-format facts
--- (boundary, vintage, level, unit_code, measure, key, value), on both boundaries:
---   as_reported: the vintage in force on $period; current: the latest vintage.
+-- (boundary, vintage, level, unit_code, measure, key, value), on both boundaries (period_boundaries,
+-- int_period_boundaries.sql): as_reported, the vintage in force on $period; current, the latest.
 -- Base facts come from the roll of the period (participants per indicator, BHYT object codes,
 -- new participants since the previous December, retention against the previous month), from
--- aggregates dated $period (units the roll does not cover), and from the denominators of $year.
+-- aggregates dated $period (units the roll does not cover), and from the denominators of $year; on
+-- a boundary whose vintage is later than the year's figures, also the persons each older unit was
+-- asked to cover by its target of $year (measure target_persons).
 -- Facts of an older vintage are re-expressed through ref.admin_crosswalk: each source's count is
 -- apportioned over its links by largest remainder, so totals are preserved exactly and national
 -- totals are identical on both boundaries. Higher levels are added by int_roll_up_level.sql.
 create or replace temp table period_facts as
-with vintages as (
-    select distinct vintage from ref.admin_units
-),
-
-boundaries as (
-    select
-        'as_reported' as boundary,
-        max(vintage) as vintage
-    from vintages
-    where vintage <= $period
-    union all
-    select
-        'current' as boundary,
-        max(vintage) as vintage
-    from vintages
+with boundaries as (
+    select * from period_boundaries
 ),
 
 rolls_now as (
@@ -334,15 +323,7 @@ denominator_vintage as (
     group by boundaries.boundary
 ),
 
-facts_per_boundary as (
-    select
-        boundaries.boundary,
-        boundaries.vintage as target_vintage,
-        base_facts.*
-    from base_facts
-    inner join boundaries
-        on base_facts.vintage <= boundaries.vintage
-    union all
+denominator_facts as (
     select
         boundaries.boundary,
         boundaries.vintage as target_vintage,
@@ -358,6 +339,50 @@ facts_per_boundary as (
         on denominators_of_year.vintage = denominator_vintage.vintage
     inner join boundaries
         on denominator_vintage.boundary = boundaries.boundary
+),
+
+-- What each older unit was asked to reach, in persons: its persons_at_target (marts.coverage), from
+-- its target and its own denominator on the same vintage. Re-expressed below with the same weights as
+-- the participants, these give today's units a target made of their constituents' targets. Only where
+-- figures are re-expressed: a unit on the boundary's own vintage keeps its assigned target_pct, and
+-- the nation, the same unit in every vintage, keeps its own (coverage.sql).
+target_persons as (
+    select
+        denominator_facts.boundary,
+        denominator_facts.target_vintage,
+        denominator_facts.vintage,
+        denominator_facts.level,
+        denominator_facts.code,
+        'target_persons' as measure,
+        targets.indicator as key,
+        ceil(targets.target_pct::decimal(18, 6) * denominator_facts.value / 100)::bigint as value,
+        'target' as source
+    from denominator_facts
+    inner join staging.targets as targets
+        on
+            denominator_facts.vintage = targets.vintage
+            and denominator_facts.level = targets.unit_level
+            and denominator_facts.code = targets.unit_code
+            and denominator_facts.key
+            = case when targets.indicator = 'bhyt' then 'population' else 'labour_force' end
+    where
+        targets.year = $year
+        and denominator_facts.vintage < denominator_facts.target_vintage
+        and denominator_facts.level in ('province', 'commune')
+),
+
+facts_per_boundary as (
+    select
+        boundaries.boundary,
+        boundaries.vintage as target_vintage,
+        base_facts.*
+    from base_facts
+    inner join boundaries
+        on base_facts.vintage <= boundaries.vintage
+    union all
+    select * from denominator_facts
+    union all
+    select * from target_persons
 ),
 
 -- Facts already on the boundary's vintage stay where they are; older ones follow the crosswalk (an
@@ -450,8 +475,8 @@ incoming_links as (
     group by from_vintage, to_vintage, from_level, to_code
 ),
 
--- A merged unit's participants or denominator is known only when every unit merged into it has a
--- figure: never a partial sum (e.g. an old province whose aggregate was quarantined).
+-- A merged unit's participants, denominator or target is known only when every unit merged into it
+-- has a figure: never a partial sum (e.g. an old province whose aggregate was quarantined).
 re_expressed as (
     select
         shares.boundary,
@@ -473,7 +498,7 @@ re_expressed as (
             and shares.from_level = incoming_links.from_level
             and shares.to_code = incoming_links.to_code
     where
-        shares.measure not in ('participants', 'denominator')
+        shares.measure not in ('participants', 'denominator', 'target_persons')
         or shares.from_vintage = shares.target_vintage
         or shares.n_sources >= coalesce(incoming_links.n_sources, 0)
     group by

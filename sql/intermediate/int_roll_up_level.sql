@@ -2,6 +2,8 @@
 -- unit does not have itself. Participants and denominators need every child to have a figure
 -- (else the unit's figure is unknown, never a partial sum); counts that only rolls produce are
 -- plain sums. A unit is approximate when a child is and the unit itself received a split link.
+-- Targets are not summed: a unit's target is what it was assigned (or its re-expressed constituents'),
+-- never its children's.
 insert into period_facts by name
 with parents as (
     select
@@ -40,6 +42,7 @@ child_facts as (
             and facts.level = children.level
     inner join parents
         on children.vintage = parents.vintage and children.parent_code = parents.code
+    where facts.measure != 'target_persons'
 ),
 
 sums as (

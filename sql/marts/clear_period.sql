@@ -10,3 +10,9 @@ where period = $period;
 
 delete from marts.retention
 where period = $period;
+
+delete from marts.completeness
+where period = $period;
+
+delete from marts.projection
+where period = $period;

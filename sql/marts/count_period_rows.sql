@@ -1,4 +1,5 @@
--- Rows of one period in each mart, in the order coverage, plan_attainment, bhyt_groups, retention.
+-- Rows of one period in each mart, in the order of settings.MARTS: coverage, plan_attainment,
+-- bhyt_groups, retention, completeness, projection.
 with coverage as (
     select count(*) as n_rows from marts.coverage
     where period = $period
@@ -17,11 +18,23 @@ bhyt_groups as (
 retention as (
     select count(*) as n_rows from marts.retention
     where period = $period
+),
+
+completeness as (
+    select count(*) as n_rows from marts.completeness
+    where period = $period
+),
+
+projection as (
+    select count(*) as n_rows from marts.projection
+    where period = $period
 )
 
 select
     coverage.n_rows as coverage,
     plan_attainment.n_rows as plan_attainment,
     bhyt_groups.n_rows as bhyt_groups,
-    retention.n_rows as retention
-from coverage, plan_attainment, bhyt_groups, retention
+    retention.n_rows as retention,
+    completeness.n_rows as completeness,
+    projection.n_rows as projection
+from coverage, plan_attainment, bhyt_groups, retention, completeness, projection

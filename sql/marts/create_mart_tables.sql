@@ -71,6 +71,55 @@ create table if not exists marts.retention (
     approximate boolean not null
 );
 
+create table if not exists marts.completeness (
+    period date not null,
+    year integer not null,
+    boundary varchar not null,
+    vintage date not null,
+    level varchar not null,
+    unit_code varchar not null,
+    unit_name varchar,
+    parent_code varchar,
+    province_code varchar,
+    province_name varchar,
+    indicator varchar not null,
+    delivered varchar not null,
+    sub_units bigint not null,
+    sub_units_delivered bigint not null,
+    sub_units_missing bigint not null,
+    communes bigint not null,
+    communes_delivered bigint not null
+);
+
+create table if not exists marts.projection (
+    period date not null,
+    year integer not null,
+    month integer not null,
+    boundary varchar not null,
+    vintage date not null,
+    level varchar not null,
+    unit_code varchar not null,
+    unit_name varchar,
+    province_code varchar,
+    province_name varchar,
+    indicator varchar not null,
+    participants bigint not null,
+    denominator bigint,
+    coverage_pct double,
+    target_pct double,
+    persons_to_target bigint,
+    pace_basis varchar,
+    pace_per_month double,
+    pace_12_months double,
+    pace_since_january double,
+    months_remaining integer not null,
+    projected_participants bigint,
+    projected_coverage_pct double,
+    projected_target_met boolean,
+    needed_per_month bigint,
+    approximate boolean not null
+);
+
 -- Comments are single string literals: long lines are expected here.
 -- noqa: disable=LT05
 comment on table marts.coverage is 'Coverage of each indicator at every level and month, on the units of the period (boundary as_reported) and re-expressed on the latest units (boundary current). One row per period, boundary, level, unit_code, indicator. Rates are summed participants over summed denominators, never averaged.';
@@ -88,7 +137,7 @@ comment on column marts.coverage.participants is 'People active on the snapshot 
 comment on column marts.coverage.denominator is 'Working-age labour force or average population of the year: the unit''s own figure, else the sum of its children when every child has one, else NULL.';
 comment on column marts.coverage.denominator_kind is 'labour_force (bhxh, bhxh_bb, bhxh_tn, bhtn) or population (bhyt).';
 comment on column marts.coverage.coverage_pct is 'participants / denominator * 100, not rounded and never clipped (published data has units above 100%); NULL when the denominator is unknown.';
-comment on column marts.coverage.target_pct is 'Target assigned to this very unit for the year and indicator; NULL without one (targets do not cascade between levels).';
+comment on column marts.coverage.target_pct is 'Target assigned to this very unit for the year and indicator; on boundary current, for a unit re-expressed from older units, the persons those units were asked to cover (their persons at target, with the crosswalk weights) over the re-expressed denominator; NULL without one (targets do not cascade between levels; a constituent without target or denominator makes it NULL).';
 comment on column marts.coverage.gap_pp is 'target_pct - coverage_pct in percentage points; positive = short of the target.';
 comment on column marts.coverage.persons_to_target is 'max(0, ceil(target_pct * denominator / 100) - participants): people still needed; NULL without target or denominator.';
 comment on column marts.coverage.target_met is 'TRUE when participants reach ceil(target_pct * denominator / 100).';
@@ -133,3 +182,48 @@ comment on column marts.retention.new is 'Active now, not active in the scheme a
 comment on column marts.retention.stopped is 'Active at the previous month end, not now (counted in the unit where they were).';
 comment on column marts.retention.due_next_month is 'Active rows whose valid_to falls in the next month: cards and contributions to renew.';
 comment on column marts.retention.approximate is 'TRUE when re-expression went through a split crosswalk link.';
+comment on table marts.completeness is 'Who delivered: per period, boundary, unit and indicator, how the unit''s figure arrived (roll, aggregate, mixed or nothing) and how many of its sub-units and communes have one. A unit has a marts.coverage row exactly when delivered is not nothing.';
+comment on column marts.completeness.delivered is 'roll (the person-level roll covers the unit), aggregate (a reported count), mixed (sub-units from both) or nothing (no figure: not delivered, or a sub-unit is missing).';
+comment on column marts.completeness.parent_code is 'Containing unit in the same vintage (its district, province or the nation); NULL for the nation.';
+comment on column marts.completeness.sub_units is 'Units whose parent_code is this unit (districts or communes of a province, provinces of the nation); 0 for communes.';
+comment on column marts.completeness.sub_units_delivered is 'Sub-units with a figure for the indicator.';
+comment on column marts.completeness.sub_units_missing is 'sub_units - sub_units_delivered: find them by parent_code and delivered = nothing.';
+comment on column marts.completeness.communes is 'Communes in the unit (1 for a commune itself).';
+comment on column marts.completeness.communes_delivered is 'Of those, communes with a figure for the indicator.';
+comment on table marts.projection is 'Pace to the year-end target (phấn đấu đến 31/12): per period, unit and indicator, net new participants per month over the last 12 months (or since the previous December), the participants and coverage it projects for 31 December, whether that meets the year''s target, and the net new participants needed per remaining month. A straight line: seasonal renewals (BHYT student cards in the school year) bend it.';
+comment on column marts.projection.month is 'Month of the year of period (1-12).';
+comment on column marts.projection.pace_basis is 'last_12_months (participants now minus twelve months earlier, over 12) or since_january (now minus the previous December, over the months since); NULL without either on the same vintage.';
+comment on column marts.projection.pace_per_month is 'The pace the projection uses (net new participants per month): pace_12_months, else pace_since_january.';
+comment on column marts.projection.pace_12_months is 'Net new participants per month over the last twelve months; NULL when the unit has no figure twelve months earlier on the same vintage.';
+comment on column marts.projection.pace_since_january is 'Net new participants per month since the previous December; NULL without a December figure on the same vintage.';
+comment on column marts.projection.months_remaining is '12 - month: month ends left until 31 December.';
+comment on column marts.projection.projected_participants is 'participants + pace * months_remaining, rounded; NULL without a pace.';
+comment on column marts.projection.projected_coverage_pct is 'Projected participants (unrounded) / denominator * 100; NULL without pace or denominator.';
+comment on column marts.projection.projected_target_met is 'projected_coverage_pct >= target_pct; NULL without a projection or a target.';
+comment on column marts.projection.needed_per_month is 'ceil(persons_to_target / months_remaining): net new participants needed in each remaining month to meet the target; 0 when met, NULL in December or without target and denominator.';
+comment on column marts.completeness.period is 'Snapshot date (month end).';
+comment on column marts.completeness.year is 'Year of the period.';
+comment on column marts.completeness.boundary is 'as_reported (units of the period) or current (latest vintage).';
+comment on column marts.completeness.vintage is 'Boundary vintage of unit_code.';
+comment on column marts.completeness.level is 'nation, province, district (as_reported before 2025-07-01) or commune.';
+comment on column marts.completeness.unit_code is 'GSO code of the unit in vintage: every unit of the vintage has rows, with a figure or not.';
+comment on column marts.completeness.unit_name is 'Vietnamese name of the unit.';
+comment on column marts.completeness.province_code is 'Containing province in the same vintage; NULL for the nation.';
+comment on column marts.completeness.province_name is 'Name of the containing province.';
+comment on column marts.completeness.indicator is 'bhxh, bhxh_bb, bhxh_tn, bhtn or bhyt (as in marts.coverage).';
+comment on column marts.projection.period is 'Snapshot date (month end) the projection starts from.';
+comment on column marts.projection.year is 'Year of the period, whose 31 December is projected.';
+comment on column marts.projection.boundary is 'as_reported (units of the period) or current (latest vintage; the one to follow a unit across a boundary reform).';
+comment on column marts.projection.vintage is 'Boundary vintage of unit_code.';
+comment on column marts.projection.level is 'nation, province, district (as_reported before 2025-07-01) or commune.';
+comment on column marts.projection.unit_code is 'GSO code of the unit in vintage.';
+comment on column marts.projection.unit_name is 'Vietnamese name of the unit.';
+comment on column marts.projection.province_code is 'Containing province in the same vintage; NULL for the nation.';
+comment on column marts.projection.province_name is 'Name of the containing province.';
+comment on column marts.projection.indicator is 'bhxh, bhxh_bb, bhxh_tn, bhtn or bhyt (as in marts.coverage).';
+comment on column marts.projection.participants is 'Participants at period (marts.coverage).';
+comment on column marts.projection.denominator is 'The year''s denominator (marts.coverage).';
+comment on column marts.projection.coverage_pct is 'Coverage at period (marts.coverage).';
+comment on column marts.projection.target_pct is 'The year''s target (marts.coverage).';
+comment on column marts.projection.persons_to_target is 'People still needed at period (marts.coverage).';
+comment on column marts.projection.approximate is 'TRUE when the figures went through a split crosswalk link (marts.coverage).';

@@ -43,6 +43,13 @@ def test_every_example_query_of_the_guide_runs(data_dir: DataPaths, run_graph):
     assert first == [("00004", first[0][1], 20.0, 95.0, 75.0, 15)]
     assert plans[0][2:] == (4, 8, 50.0)
     assert stopped[0][2] == 2  # two voluntary contributors did not come back in August
+    missing, pace = results[11:13]
+    # The rolls cover Hà Nội only: the 33 other provinces are named as what the nation lacks.
+    assert len(missing) == 33 and {(row[0], row[1], row[4]) for row in missing} == {
+        ("Việt Nam", "province", "1 of 34")
+    }
+    # Hà Nội: 0 BHYT participants last December, 4 in August: half a person a month since January.
+    assert [row[:2] + row[4:6] for row in pace] == [("01", "Thành phố Hà Nội", "since_january", 0.5)]
 
 
 def test_every_published_table_and_column_has_a_comment(data_dir: DataPaths, run_graph):
