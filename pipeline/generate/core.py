@@ -29,7 +29,7 @@ from pipeline.generate.people import Population
 from pipeline.generate.randomness import rng
 from pipeline.generate.rolls import roll_table
 from pipeline.months import last_day, month_text
-from pipeline.settings import DataPaths
+from pipeline.settings import REFORM_VINTAGE, DataPaths
 
 SOURCES = ("rolls", "aggregates", "population", "labour_force", "targets", "plans")
 MANIFEST_FILE = "GENERATED.json"
@@ -212,41 +212,58 @@ def generate(paths: DataPaths, options: GenerateOptions, progress: bool = True) 
     short = f"synthetic: {version}"  # yearly files: written on every row
     first_year = calendar.years[0]
 
-    # yearly sources
+    # yearly sources: on the units in force in December; the reform year also on those of January,
+    # in files named with that vintage (e.g. targets/targets_2025_2000-01-01.csv)
     for year in calendar.years:
         real = bool(model.stats.real[model.stats.year_index(year)])
-        for source, column, den, figure in (
-            ("population", "population", model.population(year), "NSO E02.01 average population"),
-            ("labour_force", "labour_force", model.labour_force(year), "NSO E02.37 labour force 15+ x 0.888"),
-        ):
-            how = f"{figure} {year}" if real else f"projection from {figure}"
-            province_source = f"synthetic: {how} x scale {options.scale:g} (seed {options.seed})"
-            frame = tables.denominator_frame(den, column, province_source, short)
-            forced = (
-                {"zero_denominator", "utf8_bom"} if source == "population" and year == first_year else set()
-            )
+        december, *earlier = tables.year_vintages(year)
+        for vintage in (december, *earlier):
+            suffix = "" if vintage == december else f"_{vintage.isoformat()}"
+            first = year == first_year and vintage == december  # forced defects: once per source
+            post_reform = vintage == REFORM_VINTAGE
+            for source, column, den, figure in (
+                (
+                    "population",
+                    "population",
+                    model.population(year, post_reform),
+                    "NSO E02.01 average population",
+                ),
+                (
+                    "labour_force",
+                    "labour_force",
+                    model.labour_force(year, post_reform),
+                    "NSO E02.37 labour force 15+ x 0.888",
+                ),
+            ):
+                how = f"{figure} {year}" if real else f"projection from {figure}"
+                province_source = f"synthetic: {how} x scale {options.scale:g} (seed {options.seed})"
+                frame = tables.denominator_frame(den, column, province_source, short)
+                forced = {"zero_denominator", "utf8_bom"} if source == "population" and first else set()
+                spec = FileSpec(
+                    ("duplicate_row", "zero_denominator", "unknown_commune_code", "lost_leading_zeros"),
+                    code_column="unit_code",
+                    count_column=column,
+                    forced=frozenset(forced),
+                )
+                out.frame(f"{source}/{source}_{year}{suffix}.csv", frame, spec)
             spec = FileSpec(
-                ("duplicate_row", "zero_denominator", "unknown_commune_code", "lost_leading_zeros"),
+                ("duplicate_row", "target_above_100", "lost_leading_zeros", "ddmmyyyy_date"),
                 code_column="unit_code",
-                count_column=column,
-                forced=frozenset(forced),
+                date_column="due_date",
+                count_column="target_pct",
+                forced=frozenset({"target_above_100"} if first else ()),
             )
-            out.frame(f"{source}/{source}_{year}.csv", frame, spec)
-        spec = FileSpec(
-            ("duplicate_row", "target_above_100", "lost_leading_zeros", "ddmmyyyy_date"),
-            code_column="unit_code",
-            date_column="due_date",
-            count_column="target_pct",
-            forced=frozenset({"target_above_100"} if year == first_year else ()),
-        )
-        out.frame(f"targets/targets_{year}.csv", tables.targets_frame(model, year, short), spec)
-        spec = FileSpec(
-            ("duplicate_row", "negative_count", "lost_leading_zeros"),
-            code_column="unit_code",
-            count_column="planned_new",
-            forced=frozenset({"negative_count"} if year == first_year else ()),
-        )
-        out.frame(f"plans/plans_{year}.csv", tables.plans_frame(model, year, short), spec)
+            targets = tables.targets_frame(model, year, short, vintage)
+            out.frame(f"targets/targets_{year}{suffix}.csv", targets, spec)
+            spec = FileSpec(
+                ("duplicate_row", "negative_count", "lost_leading_zeros"),
+                code_column="unit_code",
+                count_column="planned_new",
+                forced=frozenset({"negative_count"} if first else ()),
+            )
+            out.frame(
+                f"plans/plans_{year}{suffix}.csv", tables.plans_frame(model, year, short, vintage), spec
+            )
     for year in calendar.aggregate_years:
         spec = FileSpec(
             ("duplicate_row", "negative_count", "lost_leading_zeros", "ddmmyyyy_date"),

@@ -17,6 +17,7 @@ from pipeline.generate.calibration import (
     province_statistics,
 )
 from pipeline.generate.geography import RURAL, Denominators, Geography, denominators, load_geography
+from pipeline.generate.options import REFORM_MONTH
 from pipeline.generate.people import ProvinceProfile
 
 # Share of people in poor (HN), near-poor (CN) and ethnic-minority-in-disadvantaged-area (DT) households,
@@ -50,24 +51,28 @@ class Model:
     stats: ProvinceStatistics = field(default_factory=province_statistics)
     rates: ProvinceRates = field(default_factory=province_rates)
     geo: Geography = field(init=False)
-    _population: dict[int, Denominators] = field(default_factory=dict)
-    _labour: dict[int, Denominators] = field(default_factory=dict)
+    _population: dict[tuple[int, bool], Denominators] = field(default_factory=dict)
+    _labour: dict[tuple[int, bool], Denominators] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.geo = load_geography(self.stats, self.seed)
 
-    def population(self, year: int) -> Denominators:
-        if year not in self._population:
+    def population(self, year: int, post_reform: bool | None = None) -> Denominators:
+        """The average population, on the units of ``year``'s December unless ``post_reform`` says."""
+        key = (year, _post_reform(year, post_reform))
+        if key not in self._population:
             real = self.stats.population[:, self.stats.year_index(year)]
-            self._population[year] = denominators(self.geo, real, self.scale, year)
-        return self._population[year]
+            self._population[key] = denominators(self.geo, real, self.scale, year, key[1])
+        return self._population[key]
 
-    def labour_force(self, year: int) -> Denominators:
-        """The working-age labour force (the BHXH/BHTN denominator)."""
-        if year not in self._labour:
+    def labour_force(self, year: int, post_reform: bool | None = None) -> Denominators:
+        """The working-age labour force (the BHXH/BHTN denominator), on the units of ``year``'s
+        December unless ``post_reform`` says."""
+        key = (year, _post_reform(year, post_reform))
+        if key not in self._labour:
             real = self.stats.working_age_lf[:, self.stats.year_index(year)]
-            self._labour[year] = denominators(self.geo, real, self.scale, year)
-        return self._labour[year]
+            self._labour[key] = denominators(self.geo, real, self.scale, year, key[1])
+        return self._labour[key]
 
     def rate(self, scheme: str, year: int) -> np.ndarray:
         return getattr(self.rates, SCHEME_RATES.get(scheme, scheme))[:, self.stats.year_index(year)]
@@ -128,3 +133,8 @@ class Model:
                 )
             )
         return result
+
+
+def _post_reform(year: int, post_reform: bool | None) -> bool:
+    """Default: the units in force in the year's December."""
+    return year * 12 + 11 >= REFORM_MONTH if post_reform is None else post_reform

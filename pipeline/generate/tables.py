@@ -1,7 +1,9 @@
 """The yearly sources: denominators, aggregates, targets and plans (small polars frames).
 
 Codes are those of the vintage in force on each row's reference date (31 December of ``year``; ``as_of``
-for aggregates), and every row says so in its ``vintage`` column.
+for aggregates), and every row says so in its ``vintage`` column. The reform year's denominators,
+targets and plans also exist on the old units (``vintage`` = the pre-reform vintage): offices reported
+on them until July, against targets assigned in January.
 """
 
 from __future__ import annotations
@@ -61,8 +63,14 @@ def vintage_of(day: date) -> date:
     return REFORM_VINTAGE if day >= REFORM_VINTAGE else PRE_REFORM_VINTAGE
 
 
-def _frame(year: int, levels: list[str], codes: list[str], **columns) -> pl.DataFrame:
-    vintage = vintage_of(date(year, 12, 31))
+def year_vintages(year: int) -> list[date]:
+    """The vintages a year's figures are written on: the one in force in December, and for the reform
+    year also the one in force in January."""
+    december, january = vintage_of(date(year, 12, 31)), vintage_of(date(year, 1, 1))
+    return [december] if january == december else [december, january]
+
+
+def _frame(year: int, vintage: date, levels: list[str], codes: list[str], **columns) -> pl.DataFrame:
     return pl.DataFrame(
         {"year": [year] * len(codes), "unit_level": levels, "unit_code": codes, **columns},
         schema_overrides={"unit_code": pl.String, "unit_level": pl.String},
@@ -76,14 +84,15 @@ def denominator_frame(
     levels = ["province"] * len(den.province_codes) + ["commune"] * len(den.commune_codes)
     values = np.concatenate([den.province, den.commune])
     sources = [province_source] * len(den.province_codes) + [commune_source] * len(den.commune_codes)
-    return _frame(den.year, levels, codes, **{column: values.tolist()}).with_columns(
+    vintage = REFORM_VINTAGE if den.post_reform else PRE_REFORM_VINTAGE
+    return _frame(den.year, vintage, levels, codes, **{column: values.tolist()}).with_columns(
         source=pl.Series(sources)
     )
 
 
-def _to_vintage(model: Model, values: np.ndarray, year: int) -> tuple[list[str], np.ndarray]:
-    """Pre-reform province values, summed onto the provinces of the vintage in force in December."""
-    if vintage_of(date(year, 12, 31)) == PRE_REFORM_VINTAGE:
+def _to_vintage(model: Model, values: np.ndarray, vintage: date) -> tuple[list[str], np.ndarray]:
+    """Pre-reform province values, summed onto the provinces of ``vintage``."""
+    if vintage == PRE_REFORM_VINTAGE:
         return model.geo.provinces, values
     geo = model.geo
     return geo.new_provinces, np.bincount(geo.new_province_of, values, minlength=len(geo.new_provinces))
@@ -93,7 +102,9 @@ def aggregates_frame(model: Model, year: int, source: str) -> pl.DataFrame:
     frames = []
     for scheme, key in (("BHXH_BB", "bb"), ("BHXH_TN", "tn"), ("BHTN", "bhtn"), ("BHYT", "bhyt")):
         # the same rounding as the rolls' monthly counts, so the first roll month continues the series
-        codes, counts = _to_vintage(model, np.rint(model.december_counts(key, year)), year)
+        codes, counts = _to_vintage(
+            model, np.rint(model.december_counts(key, year)), vintage_of(date(year, 12, 31))
+        )
         frames.append(
             pl.DataFrame(
                 {"unit_code": codes, "participants": counts.astype(np.int64)},
@@ -117,27 +128,30 @@ def aggregates_frame(model: Model, year: int, source: str) -> pl.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def _rates_in_vintage(model: Model, year: int, rate_year: int) -> dict[str, np.ndarray]:
-    """Each indicator's model rate in ``rate_year`` for the provinces of ``year``'s vintage, plus nation."""
+def _rates_in_vintage(model: Model, vintage: date, rate_year: int) -> dict[str, np.ndarray]:
+    """Each indicator's model rate in ``rate_year`` for the provinces of ``vintage``, plus nation."""
     lf = model.stats.working_age_lf[:, model.stats.year_index(rate_year)]
     pop = model.stats.population[:, model.stats.year_index(rate_year)]
     result = {}
     for indicator in INDICATORS:
         weight = pop if indicator == "bhyt" else lf
         rate = model.rate(indicator, rate_year)
-        _, numerator = _to_vintage(model, rate * weight, year)
-        _, denominator = _to_vintage(model, weight, year)
+        _, numerator = _to_vintage(model, rate * weight, vintage)
+        _, denominator = _to_vintage(model, weight, vintage)
         result[indicator] = numerator / denominator
         result[indicator + "_nation"] = (rate * weight).sum() / weight.sum()
     return result
 
 
-def province_targets(model: Model, year: int) -> tuple[list[str], dict[str, np.ndarray], dict[str, float]]:
-    """Province targets: the national path plus TARGET_PULL × the province's distance from the nation
-    last year (so provinces behind, the poorer mountainous ones, get lower targets); BHXH = BB + TN."""
+def province_targets(
+    model: Model, year: int, vintage: date
+) -> tuple[list[str], dict[str, np.ndarray], dict[str, float]]:
+    """Province targets on the provinces of ``vintage``: the national path plus TARGET_PULL × the
+    province's distance from the nation last year (so provinces behind, the poorer mountainous ones,
+    get lower targets); BHXH = BB + TN."""
     national = {k: v[year] for k, v in national_targets().items()}
-    standing = _rates_in_vintage(model, year, year - 1)
-    codes, _ = _to_vintage(model, np.zeros(len(model.geo.provinces)), year)
+    standing = _rates_in_vintage(model, vintage, year - 1)
+    codes, _ = _to_vintage(model, np.zeros(len(model.geo.provinces)), vintage)
     targets = {}
     for indicator in ("bhxh_bb", "bhxh_tn", "bhtn", "bhyt"):
         distance = standing[indicator] - standing[indicator + "_nation"]
@@ -148,10 +162,12 @@ def province_targets(model: Model, year: int) -> tuple[list[str], dict[str, np.n
     return codes, targets, national
 
 
-def targets_frame(model: Model, year: int, source: str) -> pl.DataFrame:
+def targets_frame(model: Model, year: int, source: str, vintage: date | None = None) -> pl.DataFrame:
+    """The year's targets on the units of ``vintage`` (default: the one in force in December)."""
     geo = model.geo
-    codes, targets, national = province_targets(model, year)
-    post = vintage_of(date(year, 12, 31)) == REFORM_VINTAGE
+    vintage = vintage or vintage_of(date(year, 12, 31))
+    codes, targets, national = province_targets(model, year, vintage)
+    post = vintage == REFORM_VINTAGE
     rows: dict[str, list] = {"unit_level": [], "unit_code": [], "indicator": [], "target_pct": []}
 
     def add(level: str, unit_codes: list[str], indicator: str, values) -> None:
@@ -166,7 +182,7 @@ def targets_frame(model: Model, year: int, source: str) -> pl.DataFrame:
         add("province", codes, indicator, targets[indicator])
     # Communes: the province target, scaled by the square root of the commune's coverage multiplier for
     # BHXH (communes ahead get more) and moved by 4 points per unit of household multiplier for BHYT.
-    standing = _rates_in_vintage(model, year, year - 1)
+    standing = _rates_in_vintage(model, vintage, year - 1)
     if post:
         bb, tn, gd = geo.new_multiplier(geo.m_bb), geo.new_multiplier(geo.m_tn), geo.new_multiplier(geo.m_gd)
         commune_codes, province = geo.new_codes, geo.new_province
@@ -181,6 +197,7 @@ def targets_frame(model: Model, year: int, source: str) -> pl.DataFrame:
     return (
         _frame(
             year,
+            vintage,
             rows["unit_level"],
             rows["unit_code"],
             indicator=rows["indicator"],
@@ -210,16 +227,18 @@ def province_plans(model: Model, year: int) -> dict[str, np.ndarray]:
     return {key: np.rint(value * PLAN_AMBITION).astype(np.int64) for key, value in plans.items()}
 
 
-def plans_frame(model: Model, year: int, source: str) -> pl.DataFrame:
-    """Province plans for every scheme; voluntary BHXH and household BHYT plans handed down to districts
-    (before the reform) and communes, apportioned by population × the commune's coverage multiplier, so
-    that communes sum to their district and districts to their province."""
+def plans_frame(model: Model, year: int, source: str, vintage: date | None = None) -> pl.DataFrame:
+    """Province plans for every scheme on the units of ``vintage`` (default: in force in December);
+    voluntary BHXH and household BHYT plans handed down to districts (before the reform) and communes,
+    apportioned by population × the commune's coverage multiplier, so that communes sum to their
+    district and districts to their province."""
     geo = model.geo
     plans = province_plans(model, year)
-    post = vintage_of(date(year, 12, 31)) == REFORM_VINTAGE
+    vintage = vintage or vintage_of(date(year, 12, 31))
+    post = vintage == REFORM_VINTAGE
     frames = []
     for scheme, object_code, key in PLAN_SCHEMES:
-        codes, values = _to_vintage(model, plans[key], year)
+        codes, values = _to_vintage(model, plans[key], vintage)
         frames.append(_plan_rows("province", codes, scheme, object_code, values))
         if key not in LOCAL_PLANS:
             continue
@@ -235,7 +254,7 @@ def plans_frame(model: Model, year: int, source: str) -> pl.DataFrame:
             frames.append(_plan_rows("commune", geo.codes.tolist(), scheme, object_code, commune))
     result = pl.concat(frames)
     return (
-        _frame(year, result["unit_level"].to_list(), result["unit_code"].to_list())
+        _frame(year, vintage, result["unit_level"].to_list(), result["unit_code"].to_list())
         .with_columns(
             scheme=result["scheme"],
             bhyt_object_code=result["bhyt_object_code"],

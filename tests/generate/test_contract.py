@@ -121,12 +121,14 @@ def test_yearly_sources_follow_the_contract(clean_raw: Path, units: pl.DataFrame
         assert set(REQUIRED[source]) <= set(frame.columns)
         assert frame["source"].str.starts_with("synthetic").all()
         assert set(frame["unit_level"]) <= LEVELS
-        day = (
-            date.fromisoformat(frame["as_of"][0])
-            if source == "aggregates"
-            else date(int(frame["year"][0]), 12, 31)
-        )
-        vintage = vintage_on(day)
+        if source == "aggregates":
+            vintage = vintage_on(date.fromisoformat(frame["as_of"][0]))
+        else:  # the units of December; the reform year also those of January, named in the file
+            year = int(frame["year"][0])
+            vintage = vintage_on(date(year, 12, 31))
+            if path.stem.endswith(PRE_REFORM_VINTAGE.isoformat()):
+                vintage = vintage_on(date(year, 1, 1))
+                assert vintage != vintage_on(date(year, 12, 31))
         assert (frame["vintage"] == vintage.isoformat()).all()
         for level, group in frame.group_by("unit_level"):
             level = level[0]
@@ -154,8 +156,10 @@ def test_denominators_and_targets_cover_every_unit_and_year(clean_raw: Path, uni
     for source in ("population", "labour_force"):
         frame = read_source(clean_raw, source)
         assert sorted(set(frame["year"].cast(int))) == list(range(2018, 2027))
-        for (year,), group in frame.group_by("year"):
-            vintage = vintage_on(date(int(year), 12, 31))
+        assert frame.select("year", "vintage").unique().height == 9 + 1  # 2025 on both vintages
+        for (year, vintage), group in frame.group_by("year", "vintage"):
+            vintage = date.fromisoformat(vintage)
+            assert vintage in (vintage_on(date(int(year), 1, 1)), vintage_on(date(int(year), 12, 31)))
             assert set(group.filter(pl.col("unit_level") == "commune")["unit_code"]) == codes_of(
                 units, vintage, "commune"
             )
@@ -164,7 +168,54 @@ def test_denominators_and_targets_cover_every_unit_and_year(clean_raw: Path, uni
             )
     targets = read_source(clean_raw, "targets")
     national = targets.filter(pl.col("unit_level") == "nation")
-    assert national.height == 9 * 5
+    assert national.height == (9 + 1) * 5  # 2025 on both vintages
+    national = national.filter(pl.col("vintage") == REFORM_VINTAGE.isoformat())
     # Resolution 28 and Decision 546
     row = national.filter(pl.col("year") == "2025").select("indicator", "target_pct").rows()
     assert dict(row)["bhxh"] == "45.0" and dict(row)["bhyt"] == "95.15" and dict(row)["bhtn"] == "35.0"
+
+
+def test_the_reform_year_is_written_on_the_old_units_too(clean_raw: Path, units: pl.DataFrame):
+    """Offices reported January–June 2025 on the old units against figures assigned in January: 2025's
+    denominators, targets and plans exist on both vintages, with the same national totals."""
+    old, new = PRE_REFORM_VINTAGE.isoformat(), REFORM_VINTAGE.isoformat()
+    for source, column in (
+        ("population", "population"),
+        ("labour_force", "labour_force"),
+        ("plans", "planned_new"),
+    ):
+        frame = read_source(clean_raw, source).filter(pl.col("year") == "2025")
+        assert set(frame["vintage"]) == {old, new}
+        on_old = frame.filter(pl.col("vintage") == old)
+        assert set(on_old.filter(pl.col("unit_level") == "province")["unit_code"]) == codes_of(
+            units, PRE_REFORM_VINTAGE, "province"
+        )
+        if source != "plans":  # plans go down to communes only where assigned (voluntary BHXH, GD)
+            assert on_old.filter(pl.col("unit_level") == "commune").height == 10035
+        totals = (
+            frame.filter(pl.col("unit_level") == "province")
+            .group_by("vintage", *(["scheme", "bhyt_object_code"] if source == "plans" else []))
+            .agg(pl.col(column).cast(pl.Int64).sum())
+        )
+        by_vintage = totals.partition_by("vintage", as_dict=True)
+        key = ["scheme", "bhyt_object_code"] if source == "plans" else []
+        assert (
+            by_vintage[(old,)]
+            .drop("vintage")
+            .sort(key or column)
+            .equals(by_vintage[(new,)].drop("vintage").sort(key or column))
+        ), source
+    targets = read_source(clean_raw, "targets").filter(pl.col("year") == "2025")
+    on_old = targets.filter(pl.col("vintage") == old)
+    assert on_old.filter(pl.col("unit_level") == "province")["unit_code"].n_unique() == 63
+    assert on_old.filter(pl.col("unit_level") == "commune")["unit_code"].n_unique() == 10035
+    nation = targets.filter(pl.col("unit_level") == "nation").pivot(
+        "vintage", index="indicator", values="target_pct"
+    )
+    assert (nation[old] == nation[new]).all()  # one national path
+    # Other years stay on one vintage.
+    assert read_source(clean_raw, "targets").filter(pl.col("year") != "2025")["vintage"].n_unique() == 2
+    assert all(
+        set(read_source(clean_raw, "targets").filter(pl.col("year") == str(year))["vintage"]) == {vintage}
+        for year, vintage in ((2024, old), (2026, new))
+    )

@@ -18,9 +18,12 @@ EMPLOYER = [CODES[i] for i in EMPLOYER_CODES]
 
 
 def province_totals(raw: Path, source: str, column: str) -> dict[int, int]:
+    """National totals per year; the reform year's two vintages hold the same total (counted once)."""
     frame = read_source(raw, source).filter(pl.col("unit_level") == "province")
-    totals = frame.group_by("year").agg(pl.col(column).cast(pl.Int64).sum())
-    return {int(y): int(v) for y, v in totals.iter_rows()}
+    totals = frame.group_by("year", "vintage").agg(pl.col(column).cast(pl.Int64).sum())
+    per_year = totals.group_by("year").agg(pl.col(column).unique())
+    assert per_year[column].list.len().max() == 1, "vintages of one year disagree"
+    return {int(y): int(v[0]) for y, v in per_year.iter_rows()}
 
 
 def national_counts(raw: Path, rolls: pl.DataFrame) -> dict[int, dict[str, int]]:
@@ -258,6 +261,8 @@ def test_every_target_is_plausible_including_the_island_special_zones(clean_raw:
     assert targets.filter((pl.col("indicator") != "bhxh_tn") & (pl.col("target_pct") < 1)).is_empty()
     bhyt = targets.filter(pl.col("indicator") == "bhyt")["target_pct"]
     assert bhyt.min() >= 80 and bhyt.max() <= 100
+    # The zones are units of the reform vintage (2025 is also written on the old units).
+    targets = targets.filter(pl.col("vintage") == "2025-07-01")
     provinces = targets.filter(pl.col("unit_level") == "province").select(
         "year", province="unit_code", indicator="indicator", province_pct="target_pct"
     )
