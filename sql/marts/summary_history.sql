@@ -28,4 +28,4 @@ inner join last_periods
     on coverage.period = last_periods.period
 where coverage.level = 'province' and coverage.indicator = 'bhyt'
 group by coverage.year, coverage.period
-order by coverage.year
+order by coverage.year, coverage.period
