@@ -12,6 +12,7 @@ import pytest
 from pipeline import reference
 from pipeline.generate.calibration import national_series, province_rates, province_statistics
 from pipeline.generate.people import CODES, EMPLOYER_CODES, retirement_age
+from pipeline.generate.tables import PLAN_SCHEMES
 from tests.generate.helpers import read_source
 
 EMPLOYER = [CODES[i] for i in EMPLOYER_CODES]
@@ -274,3 +275,61 @@ def test_every_target_is_plausible_including_the_island_special_zones(clean_raw:
     )
     assert zones.height == 2 * 2 * 2  # two zones, BHXH and BHYT, 2025 and 2026
     assert (zones["target_pct"] == zones["province_pct"]).all()
+
+
+def test_the_reform_year_on_the_old_units_matches_the_new(clean_raw: Path):
+    """2025 on the old units (vintage 2000-01-01) is the same year as on the new ones, province by
+    province: each old province's denominators and plans, summed onto the new province it merged into,
+    give the new vintage's figures; the old districts and communes share out their province's plans
+    exactly, as in a pre-reform year; a province the reform left whole keeps its targets."""
+    nowhere = Path("/nonexistent")
+    units = reference.build_admin_units(reference.all_vintages(nowhere))
+    crosswalk = reference.build_crosswalk(units, reference.adjacent_commune_links(units, nowhere))
+    merged_into = crosswalk.filter(
+        pl.col("from_level") == "province", pl.col("from_vintage").cast(pl.String) == "2000-01-01"
+    ).select(unit_code="from_code", new_code="to_code")
+
+    def on_new_provinces(frame: pl.DataFrame, column: str, keys: list[str]) -> pl.DataFrame:
+        old = frame.filter(pl.col("vintage") == "2000-01-01").join(merged_into, on="unit_code")
+        summed = old.group_by("new_code", *keys).agg(pl.col(column).sum()).rename({"new_code": "unit_code"})
+        new = frame.filter(pl.col("vintage") == "2025-07-01").select("unit_code", *keys, column)
+        return summed.join(new, on=["unit_code", *keys], how="full", nulls_equal=True, suffix="_new")
+
+    for source, column, keys in (
+        ("population", "population", []),
+        ("labour_force", "labour_force", []),
+        ("plans", "planned_new", ["scheme", "bhyt_object_code"]),
+    ):
+        frame = read_source(clean_raw, source).filter(
+            pl.col("year") == "2025", pl.col("unit_level") == "province"
+        )
+        frame = frame.with_columns(pl.col(column).cast(pl.Int64))
+        joined = on_new_provinces(frame, column, keys)
+        assert joined.height == 34 * (len(PLAN_SCHEMES) if keys else 1), source
+        assert joined.select(pl.col(column, column + "_new").null_count()).row(0) == (0, 0), source
+        assert (joined[column] == joined[column + "_new"]).all(), source
+
+    plans = (
+        read_source(clean_raw, "plans")
+        .filter(pl.col("year") == "2025", pl.col("vintage") == "2000-01-01")
+        .with_columns(pl.col("planned_new").cast(pl.Int64))
+    )
+    local = plans.filter(pl.col("unit_level") != "province")
+    assert set(local["scheme"] + "/" + local["bhyt_object_code"].fill_null("")) == {"BHXH_TN/", "BHYT/GD"}
+    for scheme, code in (("BHXH_TN", None), ("BHYT", "GD")):
+        subset = plans.filter(
+            pl.col("scheme") == scheme,
+            pl.col("bhyt_object_code") == code if code else pl.col("bhyt_object_code").is_null(),
+        )
+        totals = dict(subset.group_by("unit_level").agg(pl.col("planned_new").sum()).iter_rows())
+        assert totals["province"] == totals["district"] == totals["commune"] > 0
+
+    targets = read_source(clean_raw, "targets").filter(
+        pl.col("year") == "2025", pl.col("unit_level") == "province"
+    )
+    alone = merged_into.filter(pl.len().over("new_code") == 1)  # provinces the reform left whole
+    assert "01" in alone["unit_code"] and alone.height == 11  # Hà Nội and ten others
+    old = targets.filter(pl.col("vintage") == "2000-01-01").join(alone, on="unit_code")
+    new = targets.filter(pl.col("vintage") == "2025-07-01").rename({"unit_code": "new_code"})
+    kept = old.join(new, on=["new_code", "indicator"], suffix="_new")
+    assert kept.height == 11 * 5 and (kept["target_pct"] == kept["target_pct_new"]).all()
