@@ -19,9 +19,15 @@ def build_parser() -> argparse.ArgumentParser:
         "The data dir is $PIPELINE_DATA_DIR (default data/).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    # Commands that run the Dagster job print its INFO lines; --verbose adds its DEBUG events.
+    runs = argparse.ArgumentParser(add_help=False)
+    runs.add_argument(
+        "--verbose", action="store_true", help="print Dagster's DEBUG events too (the UI always has them)"
+    )
 
     commands.add_parser(
         "demo",
+        parents=[runs],
         help="generate sample data if raw/ has none, build and publish everything, print a summary",
     )
 
@@ -36,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
+        parents=[runs],
         help="materialise through Dagster and publish the marts",
         description="Materialise the asset graph through Dagster (the same graph as the UI and the schedule) "
         "and publish the warehouse. Exit status 0 means published; anything else leaves the published "
@@ -48,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--to", dest="last", metavar="YYYY-MM", help="last month of a range (backfill)")
     commands.add_parser(
         "rotate-key",
+        parents=[runs],
         help="re-key every stored roll month with a new pseudonym key, in one run",
         description="Re-ingest every stored roll month with a new pseudonym key in one Dagster run, rebuild "
         "the marts and publish (docs/ingestion.md). The new key is $PIPELINE_PSEUDONYM_KEY when set, else "
@@ -65,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.period and (args.first or args.last):
             parser.error("--period cannot be combined with --from/--to")
         first, last = (args.period, args.period) if args.period else (args.first, args.last)
-        return command_run(paths, first, last)
+        return command_run(paths, first, last, verbose=args.verbose)
     if args.command == "demo":
-        return command_demo(paths)
+        return command_demo(paths, verbose=args.verbose)
     if args.command == "rotate-key":
-        return command_rotate_key(paths)
+        return command_rotate_key(paths, verbose=args.verbose)
     if args.command == "generate":
         from pipeline.generate import generate, options_from_args
 
@@ -79,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command_run(
-    paths: DataPaths, first: str | None = None, last: str | None = None, tags: dict[str, str] | None = None
+    paths: DataPaths,
+    first: str | None = None,
+    last: str | None = None,
+    tags: dict[str, str] | None = None,
+    verbose: bool = False,
 ) -> int:
     from pipeline.failures import find_os_failure
     from pipeline.runner import materialize, month_range
@@ -91,7 +103,7 @@ def command_run(
         return 2
     print(f"Data dir: {paths.root}; months {months[0]} … {months[1]}", flush=True)
     try:
-        report = materialize(months, tags)
+        report = materialize(months, tags, verbose)
     except Exception as error:
         # Before any step ran (Dagster's own storage, the lock file): still say what the machine refused.
         failure = find_os_failure(error)
@@ -134,7 +146,7 @@ def has_raw_data(paths: DataPaths) -> bool:
     )
 
 
-def command_demo(paths: DataPaths) -> int:
+def command_demo(paths: DataPaths, verbose: bool = False) -> int:
     if has_raw_data(paths):
         print(f"Using the raw data already in {paths.raw}")
     else:
@@ -142,7 +154,7 @@ def command_demo(paths: DataPaths) -> int:
 
         print(f"No raw data in {paths.raw}: generating the synthetic demo data set first.", flush=True)
         print(generate(paths, DEMO_OPTIONS).summary(), flush=True)
-    status = command_run(paths)
+    status = command_run(paths, verbose=verbose)
     if status == 0:
         from pipeline.summary import print_summary
 
@@ -150,7 +162,7 @@ def command_demo(paths: DataPaths) -> int:
     return status
 
 
-def command_rotate_key(paths: DataPaths) -> int:
+def command_rotate_key(paths: DataPaths, verbose: bool = False) -> int:
     import os
 
     from pipeline import pseudonym
@@ -196,7 +208,7 @@ def command_rotate_key(paths: DataPaths) -> int:
         f"Re-keying {len(months)} stored month(s), {months[0]} … {months[-1]}, "
         f"to the key of fingerprint {target}."
     )
-    status = command_run(paths, months[0], months[-1], tags={REKEY_TAG: "true"})
+    status = command_run(paths, months[0], months[-1], tags={REKEY_TAG: "true"}, verbose=verbose)
     if status == 0 and pending.exists():
         os.replace(pending, pseudonym.key_file(paths))
         print(f"The new key is now {pseudonym.key_file(paths)}.")

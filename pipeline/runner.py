@@ -62,10 +62,15 @@ def month_range_tags(months: tuple[str, str]) -> dict[str, str]:
 REKEY_TAG = "pipeline/rekey"
 
 
-def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> RunReport:
+def materialize(
+    months: tuple[str, str], tags: dict[str, str] | None = None, verbose: bool = False
+) -> RunReport:
     """Materialise every asset, monthly ones over ``months`` (first, last), in one Dagster run, with
     every check; never raises on a failed step. Unpartitioned assets (reference data, denominators,
-    targets, plans, aggregates, publication) are rebuilt in the same run: they are small."""
+    targets, plans, aggregates, publication) are rebuilt in the same run: they are small.
+
+    The console shows Dagster's INFO lines (each step's own progress) unless ``verbose``; the run's
+    full event log, DEBUG included, is kept in the instance either way (the UI shows it)."""
     from pipeline.definitions import defs
 
     started = time.perf_counter()
@@ -73,6 +78,7 @@ def materialize(months: tuple[str, str], tags: dict[str, str] | None = None) -> 
     with dagster_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
+            run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "INFO"}}}},
             raise_on_error=False,
             tags={"pipeline/trigger": "cli", **month_range_tags(months), **(tags or {})},
         )

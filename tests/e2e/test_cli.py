@@ -51,6 +51,31 @@ def test_run_all_builds_the_reference_tables_in_the_chosen_data_dir(tmp_path: Pa
         assert analyst.execute("select count(*) from marts.coverage").fetchone() == (0,)
 
 
+def test_the_console_shows_progress_and_verbose_adds_dagsters_debug_events(tmp_path: Path):
+    """Without --verbose the console has the steps' INFO lines only; the instance keeps every event,
+    DEBUG included, for the UI; --verbose prints them too."""
+    data_dir, home = tmp_path / "data", tmp_path / "dagster"
+    quiet = run_cli("run", "--all", data_dir=data_dir, dagster_home=home)
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert " - INFO - " in quiet.stderr and " - DEBUG - " not in quiet.stderr
+    loud = run_cli("run", "--all", "--verbose", data_dir=data_dir, dagster_home=home)
+    assert loud.returncode == 0, loud.stderr[-3000:]
+    assert " - DEBUG - " in loud.stderr and "STEP_START" in loud.stderr
+    run_id = quiet.stdout.split("Run ", 1)[1].split()[0]
+    probe = (
+        "import dagster as dg, logging, sys; i = dg.DagsterInstance.get(); "
+        "print(sum(e.level == logging.DEBUG for e in i.all_logs(sys.argv[1])))"
+    )
+    stored = subprocess.run(
+        [sys.executable, "-c", probe, run_id],
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert int(stored.stdout.strip() or 0) > 0, stored.stderr[-2000:]
+
+
 def test_a_failed_run_exits_non_zero_names_the_file_and_keeps_the_published_warehouse(tmp_path: Path):
     data_dir, home = tmp_path / "data", tmp_path / "dagster"
     assert run_cli("run", "--all", data_dir=data_dir, dagster_home=home).returncode == 0
