@@ -169,7 +169,7 @@ def test_a_read_only_filesystem_before_any_step_ran_is_named(tmp_path, capsys, m
     use_data_dir(tmp_path, monkeypatch)
     runs_db = tmp_path / "dagster" / "storage" / "runs.db"
 
-    def read_only_storage(months, tags=None):
+    def read_only_storage(months, tags=None, verbose=False):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(runs_db))
 
     monkeypatch.setattr("pipeline.runner.materialize", read_only_storage)

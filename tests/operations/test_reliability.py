@@ -167,7 +167,10 @@ def test_a_run_killed_while_building_leaves_the_warehouse_byte_for_byte_and_the_
     warehouse = data / "marts" / "coverage.duckdb"
     before = warehouse.read_bytes()
     deliver(data / "raw", people=60)
-    process = cli("run", *MONTHS, data=data, home=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # --verbose: the console then carries Dagster's STEP_START events, the moment to kill it.
+    process = cli(
+        "run", *MONTHS, "--verbose", data=data, home=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     killed = False
     for line in process.stderr:
         if "coverage_marts - STEP_START" in line:
@@ -253,7 +256,9 @@ def test_an_unwritable_marts_dir_fails_clearly_and_keeps_the_previous_marts(publ
 
 def test_a_second_concurrent_run_waits_then_fails_clearly(published):
     data, home = published
-    first = cli("run", *MONTHS, data=data, home=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = cli(
+        "run", *MONTHS, "--verbose", data=data, home=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     for line in first.stderr:
         if "STEP_START" in line:
             break
