@@ -104,8 +104,8 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
             run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
         for sql in MART_SQL.values():
             run_sql(connection, sql, params)
-        counts = run_sql(connection, "marts/count_period_rows.sql", params).fetchone()
-        rows = dict(zip(MART_SQL, counts, strict=True))
+        counted = dict(run_sql(connection, "marts/count_period_rows.sql", params).fetchall())
+        rows = {mart: counted[mart] for mart in MART_SQL}  # a mart the SQL forgot fails loudly
         # Checked before the commit: a failure rolls back, and the period keeps its previous marts.
         for check in BLOCKING_MART_CHECKS:
             offending = run_sql(

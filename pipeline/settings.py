@@ -25,8 +25,8 @@ LEVELS = ("nation", "province", "district", "commune")
 CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
 NATION_CODE = "VN"
 NATION_NAME = "Việt Nam"
-# The published marts (marts contract), in the order they are built, counted
-# (sql/marts/count_period_rows.sql) and published; each is built by sql/marts/<name>.sql.
+# The published marts (marts contract), in the order they are built and published; each is built by
+# sql/marts/<name>.sql and counted by sql/marts/count_period_rows.sql.
 MARTS = ("coverage", "plan_attainment", "bhyt_groups", "retention", "completeness", "projection")
 
 

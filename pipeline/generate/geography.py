@@ -18,7 +18,6 @@ import polars as pl
 
 from pipeline import reference
 from pipeline.generate.calibration import ProvinceStatistics
-from pipeline.generate.options import REFORM_MONTH
 from pipeline.generate.randomness import rng
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
 
@@ -217,18 +216,16 @@ class Denominators:
 
 
 def denominators(
-    geo: Geography, real: np.ndarray, scale: float, year: int, post_reform: bool | None = None
+    geo: Geography, real: np.ndarray, scale: float, year: int, post_reform: bool
 ) -> Denominators:
     """``real``: the year's figure per pre-reform province (population or working-age labour force).
 
-    On the units of the vintage in force in the year's December, unless ``post_reform`` says which
-    (False for the reform year on the old units, as figures were assigned in January). Every commune
-    gets at least one person so that rates are defined at any scale; the province figure is raised to
-    its number of communes when the scale is too small for that (documented)."""
+    On the post-reform units when ``post_reform``, else on the pre-reform ones (the reform year is
+    written on both: Model.population). Every commune gets at least one person so that rates are
+    defined at any scale; the province figure is raised to its number of communes when the scale is
+    too small for that (documented)."""
     old_counts = np.bincount(geo.province, minlength=len(geo.provinces))
     old_province = np.maximum(np.rint(real * scale).astype(np.int64), old_counts)
-    if post_reform is None:
-        post_reform = year * 12 + 11 >= REFORM_MONTH  # the year's December is after the reform
     if not post_reform:
         commune = apportion(old_province, geo.weight, geo.province, minimum=1)
         return Denominators(year, False, geo.provinces, old_province, geo.codes, commune, old_province)

@@ -136,5 +136,5 @@ class Model:
 
 
 def _post_reform(year: int, post_reform: bool | None) -> bool:
-    """Default: the units in force in the year's December."""
+    """The units a year's figures are on: those in force in its December unless said otherwise."""
     return year * 12 + 11 >= REFORM_MONTH if post_reform is None else post_reform
