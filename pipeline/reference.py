@@ -50,7 +50,11 @@ UNITS_SCHEMA = {
     "parent_code": pl.String,
     "province_code": pl.String,
     "source": pl.String,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
 }
+# Optional in a raw/reference/admin_units_*.csv file; the package has them for every unit of both vintages.
+LOCATION_COLUMNS = ["latitude", "longitude"]
 LINK_SCHEMA = {"from_code": pl.String, "to_code": pl.String, "weight": pl.Float64, "is_partial": pl.Boolean}
 CROSSWALK_SCHEMA = {
     "from_vintage": pl.Date,
@@ -106,9 +110,14 @@ def package_vintages() -> tuple[VintageUnits, VintageUnits]:
     """The pre-reform and the 2025-07-01 unit sets, as shipped by the package."""
     legacy = pl.DataFrame(
         _query(
-            "select provinceCode, province, districtCode, district, wardCode, ward from admin_units_legacy"
+            "select provinceCode, province, provinceLat, provinceLon, districtCode, district, districtLat, "
+            "districtLon, wardCode, ward, wardLat, wardLon from admin_units_legacy"
         ),
-        schema=["province_code", "province", "district_code", "district", "ward_code", "ward"],
+        schema=[
+            *("province_code", "province", "province_lat", "province_lon"),
+            *("district_code", "district", "district_lat", "district_lon"),
+            *("ward_code", "ward", "ward_lat", "ward_lon"),
+        ],
         orient="row",
     )
     pre = pl.concat(
@@ -118,19 +127,43 @@ def package_vintages() -> tuple[VintageUnits, VintageUnits]:
                 code="province_code",
                 name="province",
                 parent_code=pl.lit(NATION_CODE),
+                latitude="province_lat",
+                longitude="province_lon",
             ).unique(),
             legacy.select(
-                level=pl.lit("district"), code="district_code", name="district", parent_code="province_code"
+                level=pl.lit("district"),
+                code="district_code",
+                name="district",
+                parent_code="province_code",
+                latitude="district_lat",
+                longitude="district_lon",
             ).unique(),
             # Five island districts (Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo) had no communes.
             legacy.filter(pl.col("ward_code").is_not_null()).select(
-                level=pl.lit("commune"), code="ward_code", name="ward", parent_code="district_code"
+                level=pl.lit("commune"),
+                code="ward_code",
+                name="ward",
+                parent_code="district_code",
+                latitude="ward_lat",
+                longitude="ward_lon",
             ),
         ]
     )
     current = pl.DataFrame(
-        _query("select provinceCode, province, wardCode, ward from admin_units"),
-        schema=["province_code", "province", "ward_code", "ward"],
+        _query(
+            "select provinceCode, province, provinceLat, provinceLon, wardCode, ward, wardLat, wardLon "
+            "from admin_units"
+        ),
+        schema=[
+            "province_code",
+            "province",
+            "province_lat",
+            "province_lon",
+            "ward_code",
+            "ward",
+            "ward_lat",
+            "ward_lon",
+        ],
         orient="row",
     )
     post = pl.concat(
@@ -140,9 +173,16 @@ def package_vintages() -> tuple[VintageUnits, VintageUnits]:
                 code="province_code",
                 name="province",
                 parent_code=pl.lit(NATION_CODE),
+                latitude="province_lat",
+                longitude="province_lon",
             ).unique(),
             current.select(
-                level=pl.lit("commune"), code="ward_code", name="ward", parent_code="province_code"
+                level=pl.lit("commune"),
+                code="ward_code",
+                name="ward",
+                parent_code="province_code",
+                latitude="ward_lat",
+                longitude="ward_lon",
             ),
         ]
     )
@@ -249,7 +289,9 @@ def read_units_file(path: Path) -> VintageUnits:
         if empty.height:
             raise RawFileError(path, "empty value", row=empty["source_row"][0], column=column)
     frame = frame.filter(pl.col("level") != "nation")
-    units = _normalise_units(frame.select(UNIT_COLUMNS + ["source_row"]))
+    for column in LOCATION_COLUMNS:
+        frame = _location_column(path, frame, column)
+    units = _normalise_units(frame.select(UNIT_COLUMNS + LOCATION_COLUMNS + ["source_row"]))
     duplicated = units.sort("source_row").filter(~pl.col("code").is_first_distinct())
     if duplicated.height:
         raise RawFileError(
@@ -259,6 +301,20 @@ def read_units_file(path: Path) -> VintageUnits:
             column="code",
         )
     return VintageUnits(effective, units.drop("source_row"), path.name)
+
+
+def _location_column(path: Path, frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``latitude``/``longitude`` as decimal degrees (the report's map); NULL when the file has none."""
+    if column not in frame.columns:
+        return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
+    text = pl.col(column).str.strip_chars()
+    parsed = frame.with_columns(text.cast(pl.Float64, strict=False).alias(column), _text=text)
+    bad = parsed.filter(pl.col(column).is_null() & (pl.col("_text").fill_null("") != ""))
+    if bad.height:
+        raise RawFileError(
+            path, f"not a number: '{bad['_text'][0]}'", row=bad["source_row"][0], column=column
+        )
+    return parsed.drop("_text")
 
 
 def _normalise_units(frame: pl.DataFrame) -> pl.DataFrame:
@@ -349,9 +405,9 @@ def build_admin_units(vintages: list[VintageUnits]) -> pl.DataFrame:
         nation = pl.DataFrame(
             {"level": ["nation"], "code": [NATION_CODE], "name": [NATION_NAME], "parent_code": [None]},
             schema={c: pl.String for c in UNIT_COLUMNS},
-        )
+        ).with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in LOCATION_COLUMNS)
         frames.append(
-            pl.concat([nation, units.select(UNIT_COLUMNS)]).with_columns(
+            pl.concat([nation, units.select(UNIT_COLUMNS + LOCATION_COLUMNS)]).with_columns(
                 vintage=pl.lit(vintage.effective, dtype=pl.Date),
                 valid_to=pl.lit(following - timedelta(days=1) if following else None, dtype=pl.Date),
                 province_code=pl.when(pl.col("level") == "nation")

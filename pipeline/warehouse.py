@@ -314,13 +314,15 @@ def _publish(
                 work.execute(
                     f"insert into {target} by name select * from {source} where period in ({changed})"  # noqa: S608
                 )
-            elif not (incremental and table is PUBLICATIONS):  # the copy already holds the history
+            else:
                 work.execute(f"use {BUILD_ALIAS}")
                 try:
-                    run_sql(work, table.ddl)  # the table, with its comments, in the new file
+                    # The table, with its comments, in the new file; a copied history gains new columns.
+                    run_sql(work, table.ddl)
                 finally:
                     work.execute(f"use {work_catalog}")
-                work.execute(f"insert into {target} by name select * from {source}")  # noqa: S608
+                if not (incremental and table is PUBLICATIONS):  # the copy already holds the history
+                    work.execute(f"insert into {target} by name select * from {source}")  # noqa: S608
             row_counts[table.name] = work.execute(f"select count(*) from {target}").fetchone()[0]  # noqa: S608
         new_history = None
         if record is not None:

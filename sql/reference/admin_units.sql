@@ -11,6 +11,8 @@ create or replace table ref.admin_units (
     parent_code varchar,
     province_code varchar,
     source varchar not null,
+    latitude double,
+    longitude double,
     primary key (vintage, code)
 );
 
@@ -25,3 +27,5 @@ comment on column ref.admin_units.name is 'Official Vietnamese name with its uni
 comment on column ref.admin_units.parent_code is 'Code of the containing unit in the same vintage (district or province for communes, nation for provinces).';
 comment on column ref.admin_units.province_code is 'Containing province in the same vintage; NULL for the nation.';
 comment on column ref.admin_units.source is 'Where the unit list came from: the vietnamadminunits package or a raw/reference/admin_units_*.csv file.';
+comment on column ref.admin_units.latitude is 'Latitude of the unit (decimal degrees, WGS 84) from the vietnamadminunits package, or from the latitude column of a raw/reference file; NULL for the nation and where unknown. Drawn on the report map.';
+comment on column ref.admin_units.longitude is 'Longitude of the unit (decimal degrees, WGS 84), as latitude.';

@@ -12,8 +12,17 @@ create table if not exists ref.publications (
     row_counts struct(table_name varchar, n_rows bigint)[] not null,
     input_files struct(source_file varchar, sha256 varchar, rows_read bigint)[] not null,
     checks_passed varchar[] not null,
-    checks_warned varchar[] not null
+    checks_warned varchar[] not null,
+    rows_quarantined struct(source varchar, rule varchar, n_rows bigint)[],
+    synthetic boolean
 );
+
+-- Columns added after the first release: an existing history (the working database's, or the copy an
+-- incremental publication starts from) gains them, with NULL for earlier publications.
+alter table ref.publications add column if not exists rows_quarantined struct(
+    source varchar, rule varchar, n_rows bigint
+)[];
+alter table ref.publications add column if not exists synthetic boolean;
 
 -- Comments are single string literals: long lines are expected here.
 -- noqa: disable=LT05
@@ -28,3 +37,5 @@ comment on column ref.publications.published_at is 'When the new warehouse file 
 comment on column ref.publications.run_id is 'The Dagster run that published it (see the run in the UI).';
 comment on column ref.publications.first_period is 'Earliest period in marts.coverage.';
 comment on column ref.publications.last_period is 'Latest period in marts.coverage.';
+comment on column ref.publications.rows_quarantined is 'Rows held in quarantine at this publication, per source and rule (the reason); the rows themselves stay in the private working database.';
+comment on column ref.publications.synthetic is 'TRUE when denominator files of the build declare themselves synthetic (their source column starts with "synthetic", as the generator writes): the figures are not real.';

@@ -19,6 +19,15 @@ files as (
             order by source_file
         ) as input_files
     from publication_inputs
+),
+
+quarantine as (
+    select
+        list(
+            { 'source': source, 'rule': rule, 'n_rows': n_rows }
+            order by source, rule
+        ) as rows_quarantined
+    from publication_quarantine
 )
 
 select
@@ -31,5 +40,7 @@ select
     $row_counts::struct(table_name varchar, n_rows bigint)[] as row_counts,
     coalesce(files.input_files, []) as input_files,
     $checks_passed as checks_passed,
-    $checks_warned as checks_warned
-from periods, files
+    $checks_warned as checks_warned,
+    coalesce(quarantine.rows_quarantined, []) as rows_quarantined,
+    labels.synthetic
+from periods, files, quarantine, publication_labels as labels

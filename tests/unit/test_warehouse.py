@@ -223,3 +223,51 @@ def test_a_working_database_of_a_newer_layout_is_refused_untouched(tmp_path):
     ):
         pass
     assert paths.work_db.read_bytes() == before
+
+
+def test_a_publication_records_the_quarantine_per_rule_and_whether_the_data_is_synthetic(
+    tmp_path: Path, connection
+):
+    """The report's data-quality panel and synthetic banner read ref.publications: rows held in quarantine
+    per source and rule (counts only: the rows stay private), and the generator's "synthetic" label. A
+    warehouse published before these columns existed gains them on its next (incremental) publication."""
+    paths = DataPaths(tmp_path / "data")
+    run_sql(connection, "marts/create_mart_tables.sql")
+    run_sql(connection, warehouse.PUBLICATIONS.ddl)
+    _retention_row(connection, "2025-07-31", 1)
+    run_sql(connection, "marts/unpublished_periods.sql", {"period": "2025-07-31"})
+    record = {"checks_passed": [], "checks_warned": []}
+    warehouse.publish(connection, paths, record={"run_id": "first", **record})
+    with duckdb.connect(str(paths.warehouse)) as old:  # as published by the previous release
+        old.execute("alter table ref.publications drop column rows_quarantined")
+        old.execute("alter table ref.publications drop column synthetic")
+
+    connection.execute(
+        "insert into staging.quarantine values "
+        "('rolls', '2025-07', 'rolls/2025-07/01.parquet', 3, 'invalid_person_id', 'person_id', null), "
+        "('rolls', '2025-07', 'rolls/2025-07/01.parquet', 9, 'invalid_person_id', 'person_id', null), "
+        "('targets', '', 'targets/targets_2025.csv', 2, 'target_out_of_range', 'target_pct', '140')"
+    )
+    connection.execute(
+        "insert into staging.denominators values ('population', 2025, date '2025-07-01', 'province', '01', "
+        "1000, 'synthetic: coverage-pipeline 0.1.0', 'population/population_2025.csv', 1)"
+    )
+    _retention_row(connection, "2025-08-31", 2)
+    run_sql(connection, "marts/unpublished_periods.sql", {"period": "2025-08-31"})
+    assert warehouse.publish(connection, paths, record={"run_id": "second", **record}).incremental
+
+    with duckdb.connect(str(paths.warehouse), read_only=True) as reader:
+        rows = reader.execute(
+            "select run_id, rows_quarantined, synthetic from ref.publications order by publication_id"
+        ).fetchall()
+    assert rows == [
+        ("first", None, None),
+        (
+            "second",
+            [
+                {"source": "rolls", "rule": "invalid_person_id", "n_rows": 2},
+                {"source": "targets", "rule": "target_out_of_range", "n_rows": 1},
+            ],
+            True,
+        ),
+    ]
