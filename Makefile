@@ -12,7 +12,7 @@ export DAGSTER_HOME := $(CURDIR)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint dev check-defs bench clean
+.PHONY: demo test lint dev check-defs bench report report-screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 is required, found " + sys.version.split()[0]) if sys.version_info[:2] != (3, 11) else None'
@@ -35,6 +35,17 @@ lint: $(STAMP)
 BENCH_ARGS ?= --scale 0.1
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+# The coverage report of the published warehouse (docs/report.md), e.g. make report REPORT_ARGS="--unit 01".
+REPORT_ARGS ?=
+report: $(STAMP)
+	$(BIN)/python -m pipeline report $(REPORT_ARGS)
+
+# docs/report.png: the national report of the published (demo) warehouse, in headless Chromium
+# (Debian's chromium package; apt-get install chromium).
+report-screenshot: $(STAMP)
+	@out=$$(mktemp --suffix=.html) && $(BIN)/python -m pipeline report --out $$out && \
+		$(BIN)/python -m pipeline.report.browser $$out docs/report.png; status=$$?; rm -f $$out; exit $$status
 
 # The Dagster UI and daemon (schedules, sensors, backfills) on http://localhost:3000.
 dev: $(STAMP)

@@ -53,6 +53,28 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--period", metavar="YYYY-MM", help="one month")
     run.add_argument("--from", dest="first", metavar="YYYY-MM", help="first month of a range (backfill)")
     run.add_argument("--to", dest="last", metavar="YYYY-MM", help="last month of a range (backfill)")
+    report = commands.add_parser(
+        "report",
+        help="write the coverage report (one self-contained HTML file) from the published warehouse",
+        description="Write the coverage report for steering committees: headline against targets, sub-units "
+        "ranked by gap, a map, trends, BHYT groups, plans, retention, the year-end outlook and data quality, "
+        "in Vietnamese with English alongside (docs/report.md). Read-only: it works while a run publishes.",
+    )
+    report.add_argument("--period", metavar="YYYY-MM", help="the month to report (default: the latest)")
+    report.add_argument(
+        "--unit", default="VN", metavar="CODE", help="VN (the nation, default), a province or a commune code"
+    )
+    report.add_argument(
+        "--boundary",
+        choices=["current", "as_reported"],
+        default="current",
+        help="today's units (default) or the units in force at the period",
+    )
+    report.add_argument(
+        "--out",
+        metavar="PATH",
+        help="where to write it (default: <data dir>/marts/reports/coverage_<unit>_...html)",
+    )
     commands.add_parser(
         "rotate-key",
         parents=[runs],
@@ -76,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_run(paths, first, last, verbose=args.verbose)
     if args.command == "demo":
         return command_demo(paths, verbose=args.verbose)
+    if args.command == "report":
+        return command_report(paths, args.unit, args.period, args.boundary, args.out)
     if args.command == "rotate-key":
         return command_rotate_key(paths, verbose=args.verbose)
     if args.command == "generate":
@@ -159,7 +183,30 @@ def command_demo(paths: DataPaths, verbose: bool = False) -> int:
         from pipeline.summary import print_summary
 
         print_summary(paths)
+        if has_raw_data(paths):
+            print()
+            return command_report(paths)
     return status
+
+
+def command_report(
+    paths: DataPaths,
+    unit: str = "VN",
+    period: str | None = None,
+    boundary: str = "current",
+    out: str | None = None,
+) -> int:
+    from pathlib import Path
+
+    from pipeline.report import ReportError, build_report
+
+    try:
+        written = build_report(paths, unit, period, boundary, Path(out) if out else None)
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Report written: {written}")
+    return 0
 
 
 def command_rotate_key(paths: DataPaths, verbose: bool = False) -> int:

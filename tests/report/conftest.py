@@ -1,0 +1,49 @@
+"""A demo-sized published warehouse for the report tests: the demo's seed and scale, fewer months
+(aggregates for 2023, rolls from December 2024 to August 2025, across the reform: December gives the year's
+new participants), built by the real Dagster job and published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.generate import GenerateOptions, generate
+from pipeline.generate.options import DEMO_OPTIONS
+from pipeline.settings import DataPaths
+
+MONTHS = ("2023-12", "2025-08")
+OPTIONS = GenerateOptions(
+    scale=DEMO_OPTIONS.scale,
+    from_month="2023-01",
+    to_month=MONTHS[1],
+    rolls_from="2024-12",
+    seed=DEMO_OPTIONS.seed,
+)
+
+
+@pytest.fixture(scope="package")
+def demo_paths(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
+    paths = DataPaths(tmp_path_factory.mktemp("report") / "data")
+    generate(paths, OPTIONS, progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIPELINE_DATA_DIR", str(paths.root))
+        patch.setenv("PIPELINE_PSEUDONYM_KEY", "report-tests-key")
+        import dagster as dg
+
+        from pipeline.definitions import defs
+        from pipeline.runner import month_range_tags
+
+        job = defs.resolve_job_def("pipeline_job")
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(instance=instance, tags=month_range_tags(MONTHS))
+    assert result.success
+    assert paths.warehouse.is_file()
+    return paths
+
+
+@pytest.fixture(scope="package")
+def national_report(demo_paths: DataPaths) -> Path:
+    from pipeline.report import build_report
+
+    return build_report(demo_paths)
