@@ -1,10 +1,12 @@
-"""SQL checks as Dagster asset-check results, and small metadata helpers shared by assets.
+"""SQL checks as Dagster asset-check results, and what every asset shows in the Dagster UI (owners,
+a preview, the SQL it ran, its time).
 
 A helper module of the defs folder: it defines no Dagster definitions itself (the loader scans it and
 finds none); the modules beside it build their checks with it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import dagster as dg
@@ -15,6 +17,8 @@ from pipeline.resources import WarehouseResource
 from pipeline.warehouse import read_sql, run_sql
 
 PREVIEW_ROWS = 10
+# Who answers for every asset (Dagster owners are a team or an e-mail address).
+OWNERS = ["team:coverage-data"]
 
 
 def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
@@ -25,6 +29,18 @@ def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in shown.iter_rows()]
     more = [f"\n… and {frame.height - limit} more rows"] if frame.height > limit else []
     return "\n".join([header, rule, *body, *more])
+
+
+def ui_metadata(sql_files: list[str], started: float, preview: pl.DataFrame | None = None) -> dict:
+    """What every materialisation shows besides its own figures: the sql/ files it ran, its seconds, and
+    a preview of at most PREVIEW_ROWS rows (callers pass counts and codes, never personal data)."""
+    metadata: dict[str, object] = {
+        "sql_files": dg.MetadataValue.md("\n".join(f"- `sql/{f}`" for f in sql_files) or "no SQL file"),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    if preview is not None:
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(preview) if preview.height else "no rows")
+    return metadata
 
 
 def sql_check_description(relative_path: str) -> str:

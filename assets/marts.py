@@ -6,14 +6,15 @@ import time
 import dagster as dg
 import polars as pl
 
-from assets._checks import markdown_table, sql_asset_check
+from assets._checks import OWNERS, PREVIEW_ROWS, markdown_table, sql_asset_check, ui_metadata
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from assets.staging import ROLLS_KEY
 from pipeline.marts import BLOCKING_MART_CHECKS, MART_SQL, MartCheck, build_period
+from pipeline.months import month_end
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
 from pipeline.resources import WarehouseResource
-from pipeline.warehouse import run_sql
+from pipeline.warehouse import recording_sql, run_sql
 
 MART_KEYS = {name: dg.AssetKey(["marts", name]) for name in MART_SQL}
 COVERAGE_KEY = MART_KEYS["coverage"]
@@ -46,7 +47,8 @@ DESCRIPTIONS = {
             key,
             description=DESCRIPTIONS[name],
             group_name="marts",
-            kinds={"duckdb"},
+            kinds={"duckdb", "sql"},
+            owners=OWNERS,
             # The month's roll (the mart also reads the previous month and December for retention and
             # new participants), plus the yearly inputs and the reference data.
             deps=[
@@ -68,7 +70,8 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     no rows."""
     started = time.perf_counter()
     builds = []
-    with warehouse.connect() as connection:
+    previews: dict[str, pl.DataFrame] = {}
+    with warehouse.connect() as connection, recording_sql() as sql_files:
         run_sql(connection, "marts/create_mart_tables.sql")
         for partition_key in over_months(context.partition_keys, "marts"):
             build = build_period(connection, partition_key)
@@ -79,7 +82,21 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                     + f" rows ({build.seconds:.1f} s)"
                 )
             builds.append(build)
-    with_rows = [b for b in builds if any(b.rows.values())]
+        with_rows = [b for b in builds if any(b.rows.values())]
+        if with_rows:
+            # The latest month built, as each mart now holds it.
+            previews = {
+                name: run_sql(
+                    connection,
+                    "marts/preview_period.sql",
+                    {
+                        "mart_table": f"marts.{name}",
+                        "period": month_end(max(b.partition_key for b in with_rows)),
+                        "preview_rows": PREVIEW_ROWS,
+                    },
+                ).pl()
+                for name in MART_SQL
+            }
     per_period = pl.DataFrame(
         [{"period": b.partition_key, **b.rows, "seconds": round(b.seconds, 2)} for b in with_rows],
         schema={"period": pl.String, **{m: pl.Int64 for m in MART_SQL}, "seconds": pl.Float64},
@@ -93,7 +110,7 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                 "per_period": dg.MetadataValue.md(
                     markdown_table(per_period.select("period", name, "seconds"), 24)
                 ),
-                "seconds": round(time.perf_counter() - started, 2),
+                **ui_metadata(sql_files, started, previews.get(name, pl.DataFrame())),
             },
         )
 

@@ -1,15 +1,17 @@
 """Publication: the warehouse analysts open, replaced whole and atomically at the end of a run."""
 
+import time
+
 import dagster as dg
 import polars as pl
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from assets._checks import markdown_table
+from assets._checks import OWNERS, ui_metadata
 from assets.marts import MART_KEYS
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline.marts import BLOCKING_MART_CHECKS
 from pipeline.resources import WarehouseResource
-from pipeline.warehouse import PUBLICATIONS, publish, run_sql
+from pipeline.warehouse import PUBLICATIONS, publish, recording_sql, run_sql
 
 
 def _check_outcomes(context: dg.AssetExecutionContext) -> tuple[list[str], list[str]]:
@@ -46,7 +48,8 @@ def _latest_failed_mart_checks(context: dg.AssetExecutionContext) -> list[str]:
     key="published_warehouse",
     group_name="publication",
     deps=[ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY, *MART_KEYS.values()],
-    kinds={"duckdb"},
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -54,6 +57,7 @@ def published_warehouse(
     """<data dir>/marts/coverage.duckdb, the warehouse analysts open read-only. Built beside the
     published file from the working database and renamed over it in one step, only after every
     blocking check upstream has passed: readers see the previous state or the new one, whole."""
+    started = time.perf_counter()
     refused = _latest_failed_mart_checks(context)
     if refused:
         raise dg.Failure(
@@ -61,7 +65,7 @@ def published_warehouse(
             "marts (python -m pipeline run) so that their checks pass, then publish",
         )
     passed, warned = _check_outcomes(context)
-    with warehouse.connect() as connection:
+    with warehouse.connect() as connection, recording_sql() as sql_files:
         # The marts exist (empty) even before any month was built: a data dir without raw data
         # publishes the reference tables and empty marts.
         run_sql(connection, "marts/create_mart_tables.sql")
@@ -79,8 +83,9 @@ def published_warehouse(
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),
-            "tables": dg.MetadataValue.md(markdown_table(counts, limit=50)),
-            "seconds": round(publication.seconds, 2),
             "incremental": publication.incremental,
+            "dagster/row_count": int(counts["rows"].sum()),
+            # The preview: each table published and its rows.
+            **ui_metadata(sql_files, started, counts),
         }
     )

@@ -6,17 +6,24 @@ import time
 import dagster as dg
 import polars as pl
 
-from assets._checks import markdown_table, sql_asset_check
+from assets._checks import OWNERS, markdown_table, sql_asset_check, ui_metadata
 from pipeline import reference
 from pipeline.resources import WarehouseResource
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
-from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, load_table, run_sql
+from pipeline.warehouse import (
+    ADMIN_CROSSWALK,
+    ADMIN_UNITS,
+    BHYT_OBJECT_CODES,
+    load_table,
+    recording_sql,
+    run_sql,
+)
 
 ADMIN_UNITS_KEY = dg.AssetKey(["ref", "admin_units"])
 ADMIN_CROSSWALK_KEY = dg.AssetKey(["ref", "admin_crosswalk"])
 
 
-@dg.asset(key=ADMIN_UNITS_KEY, group_name="reference", kinds={"duckdb", "polars"})
+@dg.asset(key=ADMIN_UNITS_KEY, group_name="reference", kinds={"duckdb", "polars", "sql"}, owners=OWNERS)
 def admin_units(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Every administrative unit of every boundary vintage, plus the nation: the pre-reform map
     (63 provinces, 696 districts, 10,035 communes) and the map in force from 2025-07-01 (34 provinces,
@@ -24,7 +31,7 @@ def admin_units(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     raw/reference/admin_units_YYYY-MM-DD.csv. Keyed by (vintage, code)."""
     started = time.perf_counter()
     units = reference.build_admin_units(reference.all_vintages(warehouse.paths.raw_reference))
-    with warehouse.connect() as connection:
+    with warehouse.connect() as connection, recording_sql() as sql_files:
         rows = load_table(connection, ADMIN_UNITS, units)
     per_vintage = (
         units.group_by("vintage", "level")
@@ -38,19 +45,32 @@ def admin_units(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             "dagster/row_count": rows,
             "vintages": [str(v) for v in per_vintage["vintage"]],
             "units_per_vintage": dg.MetadataValue.md(markdown_table(per_vintage)),
-            "seconds": round(time.perf_counter() - started, 2),
+            # Today's provinces, with the coordinates the report's map uses.
+            **ui_metadata(
+                sql_files,
+                started,
+                units.filter(pl.col("level") == "province")
+                .sort("vintage", "code", descending=[True, False])
+                .select("vintage", "code", "name", "latitude", "longitude"),
+            ),
         }
     )
 
 
-@dg.asset(key=ADMIN_CROSSWALK_KEY, group_name="reference", deps=[ADMIN_UNITS_KEY], kinds={"duckdb", "polars"})
+@dg.asset(
+    key=ADMIN_CROSSWALK_KEY,
+    group_name="reference",
+    deps=[ADMIN_UNITS_KEY],
+    kinds={"duckdb", "polars", "sql"},
+    owners=OWNERS,
+)
 def admin_crosswalk(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Links from the units of each vintage to those of every later vintage, with weights and an
     is_partial flag for split units. The 2025 reform comes from the reference package (a split commune
     gives its whole weight to the package's default target unless raw/reference/crosswalk_*.csv gives
     population shares); later reforms come from crosswalk files. Chains of reforms are composed."""
     started = time.perf_counter()
-    with warehouse.connect() as connection:
+    with warehouse.connect() as connection, recording_sql() as sql_files:
         units = connection.execute("select * from ref.admin_units").pl()
         adjacent = reference.adjacent_commune_links(units, warehouse.paths.raw_reference)
         crosswalk = reference.build_crosswalk(units, adjacent)
@@ -70,7 +90,12 @@ def admin_crosswalk(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             "dagster/row_count": rows,
             "links": dg.MetadataValue.md(markdown_table(summary, limit=40)),
             "link_sources": [f"{a.from_vintage} -> {a.to_vintage}: {a.source}" for a in adjacent],
-            "seconds": round(time.perf_counter() - started, 2),
+            # Split units first: the links whose weights matter.
+            **ui_metadata(
+                sql_files,
+                started,
+                crosswalk.sort("is_partial", "from_vintage", "from_code", descending=[True, False, False]),
+            ),
         }
     )
 
@@ -99,11 +124,14 @@ crosswalk_weights = sql_asset_check(
 BHYT_OBJECT_CODES_KEY = dg.AssetKey(["ref", "bhyt_object_codes"])
 
 
-@dg.asset(key=BHYT_OBJECT_CODES_KEY, group_name="reference", kinds={"duckdb"})
+@dg.asset(key=BHYT_OBJECT_CODES_KEY, group_name="reference", kinds={"duckdb", "sql"}, owners=OWNERS)
 def bhyt_object_codes(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The BHYT object codes (mã đối tượng) and the five participant groups of the Law on Health
     Insurance they belong to, from the domain guide (sql/reference/bhyt_object_code_rows.sql)."""
-    with warehouse.connect() as connection:
+    started = time.perf_counter()
+    with warehouse.connect() as connection, recording_sql() as sql_files:
         rows = run_sql(connection, "reference/bhyt_object_code_rows.sql").to_arrow_table()
         count = load_table(connection, BHYT_OBJECT_CODES, rows)
-    return dg.MaterializeResult(metadata={"dagster/row_count": count})
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": count, **ui_metadata(sql_files, started, pl.from_arrow(rows))}
+    )

@@ -7,7 +7,14 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
-from assets._checks import markdown_table, sql_asset_check, sql_check_description
+from assets._checks import (
+    OWNERS,
+    PREVIEW_ROWS,
+    markdown_table,
+    sql_asset_check,
+    sql_check_description,
+    ui_metadata,
+)
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline import ingest
 from pipeline.partitions import MONTHLY
@@ -15,13 +22,15 @@ from pipeline.progress import over_months
 from pipeline.raw_io import survey_raw
 from pipeline.resources import PseudonymKeyResource, WarehouseResource
 from pipeline.runner import REKEY_TAG
-from pipeline.warehouse import define_rolls_view, run_sql
+from pipeline.warehouse import define_rolls_view, recording_sql, run_sql
 
 REFERENCE_DEPS = [ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY]
 ROLLS_KEY = dg.AssetKey(["staging", "rolls"])
 RAW_INVENTORY_KEY = dg.AssetKey(["staging", "raw_inventory"])
 RECONCILE_SQL = "checks/assert_rows_reconcile.sql"
 UNREAD_SQL = "checks/warn_unread_raw_paths.sql"
+# Staged tables guarded by a Great Expectations suite (assets/quality.py) show the kind too.
+STAGED_KINDS = {"duckdb", "polars", "sql", "great_expectations"}
 
 
 def _file_table(reports: list[ingest.IngestReport]) -> str:
@@ -30,7 +39,9 @@ def _file_table(reports: list[ingest.IngestReport]) -> str:
     return markdown_table(pl.DataFrame(rows, schema={"file": pl.String, "rows_read": pl.Int64}), limit=50)
 
 
-def _metadata(reports: list[ingest.IngestReport], started: float) -> dict:
+def _metadata(
+    reports: list[ingest.IngestReport], started: float, sql_files: list[str], preview: pl.DataFrame
+) -> dict:
     quarantine = ingest.summarise_quarantine(reports)
     rows_read = sum(r.rows_read for r in reports)
     accepted = sum(r.accepted for r in reports)
@@ -45,8 +56,29 @@ def _metadata(reports: list[ingest.IngestReport], started: float) -> dict:
             else "nothing quarantined"
         ),
         "files_read": dg.MetadataValue.md(_file_table(reports)),
-        "seconds": round(time.perf_counter() - started, 2),
+        **ui_metadata(sql_files, started, preview),
     }
+
+
+def _months_table(reports: list[ingest.IngestReport]) -> pl.DataFrame:
+    """Per month delivered: rows in, accepted, quarantined (counts only; person rows are never shown)."""
+    rows = [
+        {
+            "month": r.partition_key,
+            "rows_read": r.rows_read,
+            "accepted": r.accepted,
+            "quarantined": r.quarantined,
+            "codes_remapped": r.remapped_codes,
+            "seconds": round(r.seconds, 2),
+        }
+        for r in reports
+        if r.files
+    ]
+    schema = {
+        "month": pl.String,
+        **dict.fromkeys(["rows_read", "accepted", "quarantined", "codes_remapped"], pl.Int64),
+    }
+    return pl.DataFrame(rows, schema={**schema, "seconds": pl.Float64}).sort("month", descending=True)
 
 
 @dg.asset(
@@ -56,7 +88,8 @@ def _metadata(reports: list[ingest.IngestReport], started: float) -> dict:
     partitions_def=MONTHLY,
     # A backfill of many months runs as one run over the range, not one run per month.
     backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"duckdb", "polars"},
+    kinds=STAGED_KINDS,
+    owners=OWNERS,
 )
 def rolls(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, pseudonym_key: PseudonymKeyResource
@@ -71,7 +104,7 @@ def rolls(
     key = pseudonym_key.value(warehouse.paths)
     # Key rotation (python -m pipeline rotate-key) re-keys every stored month in this one run.
     rekey = context.run.tags.get(REKEY_TAG) == "true"
-    with warehouse.connect() as connection:
+    with warehouse.connect() as connection, recording_sql() as sql_files:
         run_sql(connection, "staging/create_staging_tables.sql")
         # Over the month files present now (the data dir may have moved since the view was made).
         define_rolls_view(connection, warehouse.paths.rolls_store)
@@ -93,7 +126,8 @@ def rolls(
                 )
             reports.append(report)
     delivered = [r.partition_key for r in reports if r.files]
-    metadata = _metadata(reports, started)
+    # The latest months first; the preview is counts per month, never a person-level row.
+    metadata = _metadata(reports, started, sql_files, _months_table(reports))
     metadata["months_with_a_roll"] = len(delivered)
     metadata["codes_remapped"] = sum(r.remapped_codes for r in reports)
     stages = sum((r.stage_seconds for r in reports), Counter())
@@ -106,7 +140,8 @@ def _table_source_asset(source: ingest.Source) -> dg.AssetsDefinition:
         key=["staging", source.name],
         group_name="staging",
         deps=REFERENCE_DEPS,
-        kinds={"duckdb", "polars"},
+        kinds=STAGED_KINDS,
+        owners=OWNERS,
         description=(
             f"raw/{source.name}/ after the raw contract's rules: codes resolved in their boundary vintage, "
             f"invalid and duplicate rows quarantined with the reason. Replaced whole at each run."
@@ -114,15 +149,23 @@ def _table_source_asset(source: ingest.Source) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         started = time.perf_counter()
-        with warehouse.connect() as connection:
+        with warehouse.connect() as connection, recording_sql() as sql_files:
             run_sql(connection, "staging/create_staging_tables.sql")
             report = ingest.ingest_table_source(connection, warehouse.paths.raw, source)
+            preview = run_sql(
+                connection,
+                "staging/preview_source.sql",
+                {"staged_table": source.table, "source": source.name, "preview_rows": PREVIEW_ROWS},
+            ).pl()
         context.log.info(
             f"{source.name}: {report.rows_read:,} rows read, {report.accepted:,} accepted, "
             f"{report.quarantined:,} quarantined"
         )
         return dg.MaterializeResult(
-            metadata={"dagster/row_count": report.accepted, **_metadata([report], started)}
+            metadata={
+                "dagster/row_count": report.accepted,
+                **_metadata([report], started, sql_files, preview),
+            }
         )
 
     return _asset
@@ -150,11 +193,12 @@ targets_reconcile = _reconcile(targets.key, "targets")
 plans_reconcile = _reconcile(plans.key, "plans")
 
 
-@dg.asset(key=RAW_INVENTORY_KEY, group_name="staging", kinds={"duckdb"})
+@dg.asset(key=RAW_INVENTORY_KEY, group_name="staging", kinds={"duckdb", "sql"}, owners=OWNERS)
 def raw_inventory(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Every file and folder under raw/ that no run reads (unknown or misspelled source folders, roll
     folders that are not a month or lie outside the partitions, files outside a month folder, symbolic
     links), in staging.unread_raw_paths; the every_raw_path_read check warns when there is any."""
+    started = time.perf_counter()
     unread = survey_raw(
         warehouse.paths.raw, MONTHLY.get_first_partition_key(), MONTHLY.get_last_partition_key()
     )
@@ -162,7 +206,7 @@ def raw_inventory(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         {"path": [u.path for u in unread], "reason": [u.reason for u in unread]},
         schema={"path": pl.String, "reason": pl.String},
     )
-    with warehouse.connect() as connection:
+    with warehouse.connect() as connection, recording_sql() as sql_files:
         run_sql(connection, "staging/create_staging_tables.sql")
         run_sql(connection, "staging/record_unread_paths.sql", frames={"unread": frame})
     for item in unread:
@@ -173,6 +217,7 @@ def raw_inventory(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "unread": dg.MetadataValue.md(
                 markdown_table(frame, limit=50) if unread else "everything is read"
             ),
+            **ui_metadata(sql_files, started),
         }
     )
 

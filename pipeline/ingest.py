@@ -53,6 +53,7 @@ class Source:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     rules_sql: str
+    table: str  # where accepted rows land
 
 
 ROLLS = Source(
@@ -60,12 +61,14 @@ ROLLS = Source(
     required=("person_id", "scheme", "commune_code"),
     optional=("sex", "birth_year", "bhyt_object_code", "bhyt_card_no", "valid_from", "valid_to", "vintage"),
     rules_sql="staging/stg_rolls.sql",
+    table="staging.rolls",
 )
 AGGREGATES = Source(
     "aggregates",
     ("as_of", "unit_level", "unit_code", "scheme", "participants"),
     ("vintage",),
     "staging/stg_aggregates.sql",
+    "staging.aggregates",
 )
 # Both denominators land in staging.denominators, told apart by kind (= the source name).
 POPULATION = Source(
@@ -73,24 +76,28 @@ POPULATION = Source(
     ("year", "unit_level", "unit_code", "population"),
     ("vintage", "source"),
     "staging/stg_denominators.sql",
+    "staging.denominators",
 )
 LABOUR_FORCE = Source(
     "labour_force",
     ("year", "unit_level", "unit_code", "labour_force"),
     ("vintage", "source"),
     "staging/stg_denominators.sql",
+    "staging.denominators",
 )
 TARGETS = Source(
     "targets",
     ("year", "unit_level", "unit_code", "indicator", "target_pct"),
     ("due_date", "vintage"),
     "staging/stg_targets.sql",
+    "staging.targets",
 )
 PLANS = Source(
     "plans",
     ("year", "unit_level", "unit_code", "scheme", "planned_new"),
     ("bhyt_object_code", "vintage"),
     "staging/stg_plans.sql",
+    "staging.plans",
 )
 TABLE_SOURCES = (AGGREGATES, POPULATION, LABOUR_FORCE, TARGETS, PLANS)
 

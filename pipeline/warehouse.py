@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,8 +58,27 @@ PUBLISHED_TABLES: tuple[Table, ...] = (
 )
 
 
+# The sql/ files read inside a recording_sql() block (the asset that ran them lists them in the UI).
+_sql_files_read: ContextVar[list[str] | None] = ContextVar("sql_files_read", default=None)
+
+
 def read_sql(relative_path: str) -> str:
+    recorder = _sql_files_read.get()
+    if recorder is not None and relative_path not in recorder:
+        recorder.append(relative_path)
     return (SQL_DIR / relative_path).read_text(encoding="utf-8")
+
+
+@contextmanager
+def recording_sql() -> Iterator[list[str]]:
+    """Collect the sql/ files read in the block, once each, in the order first read: an asset shows
+    the SQL it ran in its materialisation metadata."""
+    read: list[str] = []
+    token = _sql_files_read.set(read)
+    try:
+        yield read
+    finally:
+        _sql_files_read.reset(token)
 
 
 def run_sql(

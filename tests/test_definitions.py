@@ -30,6 +30,7 @@ def describe_definitions() -> dict:
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "partitions": type(node.partitions_def).__name__ if node.partitions_def else None,
             "kinds": sorted(node.kinds),
+            "owners": sorted(node.owners),
             "has_description": bool(node.description),
         }
     checks = sorted(

@@ -36,6 +36,9 @@ def test_raw_identifiers_and_names_never_reach_tables_logs_or_metadata(data_dir:
     with duckdb.connect(str(data_dir.work_db), read_only=True) as connection:
         assert connection.execute("select count(*) from staging.rolls").fetchone() == (2,)
         assert connection.execute("select count(*) from staging.quarantine").fetchone() == (2,)
+        person_keys = [
+            str(row[0]) for row in connection.execute("select person_key from staging.rolls").fetchall()
+        ]
 
     places = {
         "working database": database_text(data_dir.work_db),
@@ -47,4 +50,7 @@ def test_raw_identifiers_and_names_never_reach_tables_logs_or_metadata(data_dir:
     for place, text in places.items():
         for secret in SECRETS:
             assert secret not in text, f"{secret!r} found in the {place}"
+    # Not even the pseudonyms reach the metadata (the previews are counts and unit-level rows).
+    for person_key in person_keys:
+        assert person_key not in places["dagster event log and metadata"] + places["console"]
     assert "rolls 2025-08: 4 rows read, 2 accepted, 2 quarantined" in events
