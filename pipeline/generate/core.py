@@ -27,11 +27,12 @@ from pipeline.generate.options import (
 )
 from pipeline.generate.people import Population
 from pipeline.generate.randomness import rng
+from pipeline.generate.residents import Register, resident_table
 from pipeline.generate.rolls import roll_table
 from pipeline.months import last_day, month_text
 from pipeline.settings import REFORM_VINTAGE, DataPaths
 
-SOURCES = ("rolls", "aggregates", "population", "labour_force", "targets", "plans")
+SOURCES = ("rolls", "aggregates", "population", "labour_force", "targets", "plans", "residents")
 MANIFEST_FILE = "GENERATED.json"
 DEFECTS_FILE = "defects_manifest.csv"
 
@@ -59,6 +60,9 @@ class GenerateReport:
             f"  aggregates for {', '.join(map(str, c.aggregate_years)) or 'no year'}; "
             f"denominators, targets and plans for {c.years[0]}-{c.years[-1]}",
         ]
+        if self.options.residents:
+            residents = sum(n for f, n in self.file_rows.items() if f.startswith("residents/"))
+            lines.append(f"  resident register for every roll month: {residents:,} resident rows")
         if self.options.defects:
             lines.append(f"  {self.defects:,} injected defects listed in {self.raw / DEFECTS_FILE}")
         lines.append(f"  every file is synthetic and labelled so; see {self.raw / MANIFEST_FILE}")
@@ -104,18 +108,26 @@ class _Output:
             )
             self._inject(relative_stem + ".csv", frame, spec)
         else:
-            # store_schema=False: readers get plain strings, not Arrow dictionaries (categoricals); no
-            # dictionary attempt on the unique identifiers (it would be abandoned anyway)
-            self.wait()
-            self._pending = self._writer.submit(
-                pq.write_table,
-                table,
-                path.with_suffix(".parquet"),
-                compression="zstd",
-                store_schema=False,
-                use_dictionary=[c for c in table.column_names if c not in ("person_id", "bhyt_card_no")],
-            )
-            self.file_rows[relative_stem + ".parquet"] = table.num_rows
+            self.parquet(relative_stem, table)
+
+    def parquet(self, relative_stem: str, table: pa.Table) -> None:
+        """Write ``table`` as ``<relative_stem>.parquet`` on the writer thread (the register is always
+        written so: it carries no injected faults)."""
+        path = self.raw / relative_stem
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # store_schema=False: readers get plain strings, not Arrow dictionaries (categoricals); no
+        # dictionary attempt on the identifiers and other nearly unique columns (it would be abandoned)
+        unique = ("person_id", "bhyt_card_no", "household_id", "address", "phone")
+        self.wait()
+        self._pending = self._writer.submit(
+            pq.write_table,
+            table,
+            path.with_suffix(".parquet"),
+            compression="zstd",
+            store_schema=False,
+            use_dictionary=[c for c in table.column_names if c not in unique],
+        )
+        self.file_rows[relative_stem + ".parquet"] = table.num_rows
 
     def wait(self) -> None:
         """Block until the file in flight is written (and raise its error, if any)."""
@@ -159,6 +171,9 @@ def _write_rolls(
     with tqdm(total=total, desc="rolls", unit="file", disable=not progress, smoothing=0.1) as bar:
         for part, profile in enumerate(profiles, start=1):
             population = Population(profile, seed)
+            if out.options.residents:
+                kind = model.geo.kind[np.searchsorted(model.geo.codes, profile.commune_codes)]
+                register = Register(population, kind, seed)
             new_province = model.geo.new_provinces[model.geo.new_province_of[profile.index]]
             for position, month in enumerate(months.tolist()):
                 if position:
@@ -179,6 +194,9 @@ def _write_rolls(
                     )
                     helpers = _defect_helpers(population, snapshot.person, month)
                 out.roll(f"rolls/{month_text(month)}/part-{part:02d}", table, spec, helpers)
+                if out.options.residents:
+                    residents = resident_table(population, register, month, model.geo.new_codes, label)
+                    out.parquet(f"residents/{month_text(month)}/part-{part:02d}", residents)
                 bar.update(1)
                 bar.set_postfix_str(f"province {profile.code}", refresh=False)
     return rows
@@ -299,6 +317,7 @@ def generate(paths: DataPaths, options: GenerateOptions, progress: bool = True) 
         rolls_from=month_text(calendar.rolls_start),
         seed=options.seed,
         defects=options.defects,
+        residents=options.residents,
     )
     files = dict(sorted(out.file_rows.items()))
     manifest_json = {

@@ -29,6 +29,7 @@ class GenerateOptions:
     rolls_from: str | None = None  # None = 23 months before to_month, so 24 roll months
     seed: int = 20251
     defects: float = 0.0
+    residents: bool = False  # also write the resident register, raw/residents/YYYY-MM/ (roll months)
 
 
 # `python -m pipeline demo` on an empty raw/: about 130k person-scheme rows per month, 24 roll months that
@@ -151,6 +152,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="inject realistic faults into about this share of rows and list them in "
         "raw/defects_manifest.csv (default 0: clean output)",
     )
+    parser.add_argument(
+        "--residents",
+        action="store_true",
+        help="also write the resident register of every roll month, raw/residents/YYYY-MM/ (every person "
+        "alive, with village and household; personal fields included). The pipeline does not read it yet",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> GenerateOptions:
@@ -161,4 +168,5 @@ def options_from_args(args: argparse.Namespace) -> GenerateOptions:
         rolls_from=args.rolls_from,
         seed=args.seed,
         defects=args.defects,
+        residents=args.residents,
     )

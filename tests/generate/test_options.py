@@ -36,8 +36,9 @@ def test_every_option_parses():
         "9",
         "--defects",
         "0.01",
+        "--residents",
     )
-    assert options == GenerateOptions(0.5, "2019-03", "2025-09", "2025-01", 9, 0.01)
+    assert options == GenerateOptions(0.5, "2019-03", "2025-09", "2025-01", 9, 0.01, residents=True)
 
 
 def test_default_months_are_the_last_complete_month_and_24_roll_months():
