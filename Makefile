@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m pipeline demo
 
+# Two worker processes (the CI machine has 2 cores: most tests wait on Dagster and DuckDB in turn),
+# each test file whole on one worker so that module fixtures are built once (the report tests'
+# demo warehouse is shared: tests/report/conftest.py). TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -55,10 +55,10 @@ def test_the_console_shows_progress_and_verbose_adds_dagsters_debug_events(tmp_p
     """Without --verbose the console has the steps' INFO lines only; the instance keeps every event,
     DEBUG included, for the UI; --verbose prints them too."""
     data_dir, home = tmp_path / "data", tmp_path / "dagster"
-    quiet = run_cli("run", "--all", data_dir=data_dir, dagster_home=home)
+    quiet = run_cli("run", "--period", "2025-08", data_dir=data_dir, dagster_home=home)
     assert quiet.returncode == 0, quiet.stderr[-3000:]
     assert " - INFO - " in quiet.stderr and " - DEBUG - " not in quiet.stderr
-    loud = run_cli("run", "--all", "--verbose", data_dir=data_dir, dagster_home=home)
+    loud = run_cli("run", "--period", "2025-08", "--verbose", data_dir=data_dir, dagster_home=home)
     assert loud.returncode == 0, loud.stderr[-3000:]
     assert " - DEBUG - " in loud.stderr and "STEP_START" in loud.stderr
     run_id = quiet.stdout.split("Run ", 1)[1].split()[0]
@@ -78,14 +78,14 @@ def test_the_console_shows_progress_and_verbose_adds_dagsters_debug_events(tmp_p
 
 def test_a_failed_run_exits_non_zero_names_the_file_and_keeps_the_published_warehouse(tmp_path: Path):
     data_dir, home = tmp_path / "data", tmp_path / "dagster"
-    assert run_cli("run", "--all", data_dir=data_dir, dagster_home=home).returncode == 0
+    assert run_cli("run", "--period", "2025-08", data_dir=data_dir, dagster_home=home).returncode == 0
     warehouse = data_dir / "marts" / "coverage.duckdb"
     before = warehouse.read_bytes()
     bad = data_dir / "raw" / "reference" / "admin_units_2026-04-30.csv"
     bad.parent.mkdir(parents=True)
     valid_prefix = b"level,code,name,parent_code\nprovince,01,H"
     bad.write_bytes(valid_prefix + b"\xe0 N\xf4i,VN\n")  # Latin-1 'à', not UTF-8
-    result = run_cli("run", "--all", data_dir=data_dir, dagster_home=home)
+    result = run_cli("run", "--period", "2025-08", data_dir=data_dir, dagster_home=home)
     assert result.returncode == 1
     assert f"{bad}: not valid UTF-8: first bad byte at offset {len(valid_prefix)}" in result.stderr
     assert "published marts left unchanged" in result.stderr

@@ -4,6 +4,7 @@ new participants), built by the real Dagster job and published."""
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,20 @@ OPTIONS = GenerateOptions(
 
 
 @pytest.fixture(scope="package")
-def demo_paths(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
-    paths = DataPaths(tmp_path_factory.mktemp("report") / "data")
+def demo_paths(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DataPaths:
+    """Under `pytest -n` (make test) each worker running report tests asks for this; the warehouse is
+    built once, by the first, in the session's temporary folder that the workers share."""
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared.parent if worker_id != "master" else shared
+    paths = DataPaths(shared / "report-demo" / "data")
+    with (shared / "report-demo.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not paths.warehouse.is_file():
+            _build(paths)
+    return paths
+
+
+def _build(paths: DataPaths) -> None:
     generate(paths, OPTIONS, progress=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PIPELINE_DATA_DIR", str(paths.root))
@@ -39,7 +52,6 @@ def demo_paths(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
             result = job.execute_in_process(instance=instance, tags=month_range_tags(MONTHS))
     assert result.success
     assert paths.warehouse.is_file()
-    return paths
 
 
 @pytest.fixture(scope="package")
