@@ -12,8 +12,9 @@ from pipeline.runner import month_range_tags
 from pipeline.sensing import Cursor, detect_changes, published_contents
 from pipeline.settings import DataPaths
 
-# A change in a yearly source or the reference data: rebuild everything downstream except the rolls
-# (re-reading every roll month would be the costliest part and nothing there changed).
+# A change in a yearly source or the reference data: rebuild everything downstream except the monthly
+# person-level sources (re-reading every roll month would be the costliest part and nothing there
+# changed).
 EVERYTHING_BUT_ROLLS = [
     ADMIN_UNITS_KEY,
     ADMIN_CROSSWALK_KEY,
@@ -32,10 +33,13 @@ pipeline_job = dg.define_asset_job(
 )
 
 
-def months_affected_by(month: str) -> tuple[str, str]:
-    """A roll month feeds its own marts, the next month's retention, and, for December, the new
-    participants of every month of the next year."""
-    last = shift_month(month, 12 if month.endswith("-12") else 1)
+def months_affected_by(month: str, source: str = "rolls") -> tuple[str, str]:
+    """A roll month feeds its own marts, the next month's retention and the outreach of the three
+    after it (lapsed cards), and, for December, the new participants of every month of the next year.
+    A register month feeds its own month's outreach only."""
+    if source != "rolls":
+        return month, month
+    last = shift_month(month, 12 if month.endswith("-12") else 3)
     return month, min(last, MONTHLY.get_last_partition_key())
 
 
@@ -61,13 +65,14 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     job=pipeline_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches raw/: a new, changed or removed roll month runs that month's partitions (and the "
-    "ones that depend on it); a change in another source reruns everything but the rolls. Files must be "
-    "unchanged across two ticks before they count (a delivery still being copied is skipped), and a "
-    "group's bytes are hashed again only when its listing changed. Each content change runs once, with "
-    "a run key of its own (a month going back to an earlier content runs again); a delivery the "
-    "pipeline has already ingested and published (ref.publications) is not run when the sensor first "
-    "sees it.",
+    description="Watches raw/: a new, changed or removed roll or register month runs that month's "
+    "partitions (and the ones that depend on it); a change in another source reruns everything but "
+    "the rolls and "
+    "registers. Files must be unchanged across two ticks before they count (a delivery still being "
+    "copied is skipped), and a group's bytes are hashed again only when its listing changed. Each "
+    "content change runs once, with a run key of its own (a month going back to an earlier content "
+    "runs again); a delivery the pipeline has already ingested and published (ref.publications) is "
+    "not run when the sensor first sees it.",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
     # Not the warehouse resource: setting it up takes the run lock, and a sensor only reads raw/ and
@@ -88,15 +93,15 @@ def raw_files_sensor(context: dg.SensorEvaluationContext):
     changes = detection.changes
     requests = []
     for change in changes:
-        if change.roll_month and change.roll_month in MONTHLY.get_partition_keys():
-            months = months_affected_by(change.roll_month)
+        if change.month and change.month in MONTHLY.get_partition_keys():
+            months = months_affected_by(change.month, change.source)
             requests.append(
                 dg.RunRequest(
                     run_key=change.run_key,
                     tags={**month_range_tags(months), "pipeline/trigger": "sensor"},
                 )
             )
-    table_changes = [c for c in changes if not c.roll_month]
+    table_changes = [c for c in changes if not c.month]
     if table_changes:
         keys = MONTHLY.get_partition_keys()
         requests.append(

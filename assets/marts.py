@@ -8,7 +8,7 @@ import polars as pl
 
 from assets._checks import OWNERS, PREVIEW_ROWS, markdown_table, sql_asset_check, ui_metadata
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
-from assets.staging import ROLLS_KEY
+from assets.staging import RESIDENTS_KEY, ROLLS_KEY
 from pipeline.marts import BLOCKING_MART_CHECKS, MART_SQL, MartCheck, build_period
 from pipeline.months import month_end
 from pipeline.partitions import MONTHLY
@@ -38,6 +38,10 @@ DESCRIPTIONS = {
     "projection": "Pace to the year-end target: net new participants per month (last 12 months, or since "
     "January), the coverage projected for 31 December, whether it meets the target, and the net new "
     "participants needed per remaining month.",
+    "outreach": "Who a commune still has to reach, village by village, from the resident register: "
+    "residents, working-age residents, residents without BHYT, working-age residents without BHXH, "
+    "cards lapsed in the last three months and cards due to renew next month. Counts only; no rows for a "
+    "month without a register.",
 }
 
 
@@ -50,9 +54,11 @@ DESCRIPTIONS = {
             kinds={"duckdb", "sql"},
             owners=OWNERS,
             # The month's roll (the mart also reads the previous month and December for retention and
-            # new participants), plus the yearly inputs and the reference data.
+            # new participants, and three months back for lapsed cards) and register, plus the yearly
+            # inputs and the reference data.
             deps=[
                 ROLLS_KEY,
+                RESIDENTS_KEY,
                 *UNPARTITIONED_INPUTS,
                 ADMIN_UNITS_KEY,
                 ADMIN_CROSSWALK_KEY,

@@ -22,10 +22,11 @@ from pipeline.progress import over_months
 from pipeline.raw_io import survey_raw
 from pipeline.resources import PseudonymKeyResource, WarehouseResource
 from pipeline.runner import REKEY_TAG
-from pipeline.warehouse import define_rolls_view, recording_sql, run_sql
+from pipeline.warehouse import define_month_view, recording_sql, run_sql
 
 REFERENCE_DEPS = [ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY]
 ROLLS_KEY = dg.AssetKey(["staging", "rolls"])
+RESIDENTS_KEY = dg.AssetKey(["staging", "residents"])
 RAW_INVENTORY_KEY = dg.AssetKey(["staging", "raw_inventory"])
 RECONCILE_SQL = "checks/assert_rows_reconcile.sql"
 UNREAD_SQL = "checks/warn_unread_raw_paths.sql"
@@ -81,6 +82,53 @@ def _months_table(reports: list[ingest.IngestReport]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={**schema, "seconds": pl.Float64}).sort("month", descending=True)
 
 
+def _ingest_months(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    pseudonym_key: PseudonymKeyResource,
+    month_source: ingest.MonthSource,
+) -> dg.MaterializeResult:
+    """Ingest every month of the run's partition range of a person-level source (rolls, residents)."""
+    started = time.perf_counter()
+    reports = []
+    key = pseudonym_key.value(warehouse.paths)
+    # Key rotation (python -m pipeline rotate-key) re-keys every stored month in this one run.
+    rekey = context.run.tags.get(REKEY_TAG) == "true"
+    store = month_source.store(warehouse.paths)
+    with warehouse.connect() as connection, recording_sql() as sql_files:
+        run_sql(connection, "staging/create_staging_tables.sql")
+        # Over the month files present now (the data dir may have moved since the view was made).
+        define_month_view(connection, month_source.name, store)
+        for partition_key in over_months(context.partition_keys, month_source.name):
+            report = ingest.ingest_month(
+                connection,
+                warehouse.paths.raw,
+                month_source,
+                partition_key,
+                progress=context.log.debug,
+                store=store,
+                key=key,
+                rekey=rekey,
+            )
+            if report.files:
+                context.log.info(
+                    f"{month_source.name} {partition_key}: {report.rows_read:,} rows read, "
+                    f"{report.accepted:,} accepted, {report.quarantined:,} quarantined, "
+                    f"{report.remapped_codes:,} codes remapped ({report.seconds:.1f} s)"
+                )
+            reports.append(report)
+    delivered = [r.partition_key for r in reports if r.files]
+    # The latest months first; the preview is counts per month, never a person-level row.
+    metadata = _metadata(reports, started, sql_files, _months_table(reports))
+    metadata[f"months_with_{'a_roll' if month_source is ingest.ROLL_MONTHS else 'a_register'}"] = len(
+        delivered
+    )
+    metadata["codes_remapped"] = sum(r.remapped_codes for r in reports)
+    stages = sum((r.stage_seconds for r in reports), Counter())
+    metadata.update({f"seconds_{stage}": round(seconds, 2) for stage, seconds in stages.items()})
+    return dg.MaterializeResult(metadata=metadata)
+
+
 @dg.asset(
     key=ROLLS_KEY,
     group_name="staging",
@@ -99,40 +147,27 @@ def rolls(
     vintage in force on the snapshot date (pre-reform codes with a whole crosswalk link are mapped);
     duplicates, unknown codes, invalid object codes, impossible birth years… are quarantined. A month is
     replaced whole in one transaction; a month without a folder is emptied."""
-    started = time.perf_counter()
-    reports = []
-    key = pseudonym_key.value(warehouse.paths)
-    # Key rotation (python -m pipeline rotate-key) re-keys every stored month in this one run.
-    rekey = context.run.tags.get(REKEY_TAG) == "true"
-    with warehouse.connect() as connection, recording_sql() as sql_files:
-        run_sql(connection, "staging/create_staging_tables.sql")
-        # Over the month files present now (the data dir may have moved since the view was made).
-        define_rolls_view(connection, warehouse.paths.rolls_store)
-        for partition_key in over_months(context.partition_keys, "rolls"):
-            report = ingest.ingest_roll_month(
-                connection,
-                warehouse.paths.raw,
-                partition_key,
-                progress=context.log.debug,
-                store=warehouse.paths.rolls_store,
-                key=key,
-                rekey=rekey,
-            )
-            if report.files:
-                context.log.info(
-                    f"rolls {partition_key}: {report.rows_read:,} rows read, {report.accepted:,} accepted, "
-                    f"{report.quarantined:,} quarantined, {report.remapped_codes:,} codes remapped "
-                    f"({report.seconds:.1f} s)"
-                )
-            reports.append(report)
-    delivered = [r.partition_key for r in reports if r.files]
-    # The latest months first; the preview is counts per month, never a person-level row.
-    metadata = _metadata(reports, started, sql_files, _months_table(reports))
-    metadata["months_with_a_roll"] = len(delivered)
-    metadata["codes_remapped"] = sum(r.remapped_codes for r in reports)
-    stages = sum((r.stage_seconds for r in reports), Counter())
-    metadata.update({f"seconds_{stage}": round(seconds, 2) for stage, seconds in stages.items()})
-    return dg.MaterializeResult(metadata=metadata)
+    return _ingest_months(context, warehouse, pseudonym_key, ingest.ROLL_MONTHS)
+
+
+@dg.asset(
+    key=RESIDENTS_KEY,
+    group_name="staging",
+    deps=REFERENCE_DEPS,
+    partitions_def=MONTHLY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    kinds={"duckdb", "polars", "sql"},
+    owners=OWNERS,
+)
+def residents(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, pseudonym_key: PseudonymKeyResource
+) -> dg.MaterializeResult:
+    """The resident register of raw/residents/YYYY-MM/ (optional), one partition per month: who lives
+    in each commune and village. Identifiers and household IDs are replaced by keyed hashes with the
+    rolls' key as each file is read; names, addresses and phone numbers are never read. Codes resolve
+    like the rolls'; a person listed twice, a missing village, an impossible birth year… are
+    quarantined. A month is replaced whole in one transaction; a month without a folder is emptied."""
+    return _ingest_months(context, warehouse, pseudonym_key, ingest.RESIDENT_MONTHS)
 
 
 def _table_source_asset(source: ingest.Source) -> dg.AssetsDefinition:
@@ -186,6 +221,7 @@ def _reconcile(asset_key: dg.AssetKey, source: str) -> dg.AssetChecksDefinition:
 
 
 rolls_reconcile = _reconcile(ROLLS_KEY, "rolls")
+residents_reconcile = _reconcile(RESIDENTS_KEY, "residents")
 aggregates_reconcile = _reconcile(aggregates.key, "aggregates")
 population_reconcile = _reconcile(population.key, "population")
 labour_force_reconcile = _reconcile(labour_force.key, "labour_force")

@@ -15,6 +15,9 @@ Sections (each printed, and written as JSON and markdown under --out):
   it holds --history months, at --history-scale.
 - backfill: `run --from 2018-01 --to 2025-12` on 96 months of rolls at --backfill-scale, then p95 latency of
   the example queries of docs/marts.md on the 96-month warehouse.
+- register: one month at --register-scale generated with its resident register, run without the
+  register and with it (what the register adds to the month's run), then the outreach lists of the
+  commune with most residents (`python -m pipeline outreach`'s path), timed.
 
 Every measured command runs in its own child process; peak memory is that child's max RSS (the
 in-process Dagster executor runs every step in it). Generated data is kept under --work and reused.
@@ -97,9 +100,10 @@ def environment(data_dir: Path, work: Path) -> dict[str, str]:
     }
 
 
-def generated(work: Path, scale: float, first: str, last: str) -> Path:
-    """A data dir with generated raw files for months first..last at ``scale`` (made once, reused)."""
-    data_dir = work / f"scale-{scale:g}-{first}-{last}"
+def generated(work: Path, scale: float, first: str, last: str, residents: bool = False) -> Path:
+    """A data dir with generated raw files for months first..last at ``scale`` (made once, reused),
+    with the resident register of each month when ``residents``."""
+    data_dir = work / f"scale-{scale:g}-{first}-{last}{'-residents' if residents else ''}"
     if not (data_dir / "raw" / "rolls" / last).is_dir():
         shutil.rmtree(data_dir, ignore_errors=True)
         print(f"generating {first}…{last} at scale {scale:g} into {data_dir}", flush=True)
@@ -117,6 +121,7 @@ def generated(work: Path, scale: float, first: str, last: str) -> Path:
                 last,
                 "--rolls-from",
                 first,
+                *(["--residents"] if residents else []),
             ],
             cwd=PROJECT_ROOT,
             env=environment(data_dir, work),
@@ -152,6 +157,8 @@ def _peak_rss_gb() -> float:
 def _classify(step_key: str) -> str:
     if step_key.startswith("staging__rolls") or step_key == "staging__rolls":
         return "staging_rolls"
+    if step_key.startswith("staging__residents") and "check" not in step_key and "reconcile" not in step_key:
+        return "register"
     if "gx_" in step_key or "check" in step_key or "reconcile" in step_key:
         return "checks"
     if step_key.startswith("staging__"):
@@ -252,6 +259,33 @@ def child_queries(data_dir: Path, repeats: int) -> dict:
     }
 
 
+def child_outreach(data_dir: Path, month: str) -> dict:
+    """The named lists of the commune with most residents in the month, as `python -m pipeline
+    outreach` writes them (the restricted folder is removed afterwards: the figures are what counts)."""
+    import duckdb
+
+    from pipeline.outreach import export_lists
+    from pipeline.settings import DataPaths
+
+    paths = DataPaths(data_dir)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as warehouse:
+        commune, residents = warehouse.execute(
+            "select unit_code, residents from marts.outreach where boundary = 'as_reported' "
+            "and level = 'commune' order by residents desc limit 1"
+        ).fetchone()
+    started = time.perf_counter()
+    export = export_lists(paths, month, commune)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(paths.restricted, ignore_errors=True)
+    return {
+        "commune": commune,
+        "residents": residents,
+        "persons_listed": export.persons,
+        "villages": len(export.files),
+        "seconds": round(seconds, 2),
+    }
+
+
 def run_child(args: argparse.Namespace) -> int:
     if args.child == "pipeline":
         result = child_pipeline(args.first, args.last)
@@ -261,6 +295,8 @@ def run_child(args: argparse.Namespace) -> int:
         result = child_pandas(args.data_dir, args.first, Path(args.output))
     elif args.child == "queries":
         result = child_queries(args.data_dir, args.repeats)
+    elif args.child == "outreach":
+        result = child_outreach(args.data_dir, args.first)
     else:
         raise AssertionError(args.child)
     print(json.dumps(result))
@@ -506,6 +542,51 @@ def backfill(args: argparse.Namespace, work: Path) -> dict:
     }
 
 
+def register(args: argparse.Namespace, work: Path) -> dict:
+    """What the resident register adds to one month's run, and the outreach lists of one commune."""
+    scale, month = args.register_scale, args.month
+    data_dir = generated(work, scale, month, month, residents=True)
+    folder, aside = data_dir / "raw" / "residents", data_dir / "raw" / ".residents-aside"
+    if aside.exists():  # an interrupted earlier run
+        folder.exists() or aside.rename(folder)
+    print(f"register: the month at scale {scale:g} without its register…", flush=True)
+    folder.rename(aside)  # a hidden folder is not read
+    try:
+        without = run_pipeline(data_dir, work, scale, month, month)
+    finally:
+        aside.rename(folder)
+    print("register: with it…", flush=True)
+    with_register = run_pipeline(data_dir, work, scale, month, month)
+    print("register: outreach lists of the largest commune…", flush=True)
+    seconds, peak, out = measure(
+        child_command("outreach", data_dir, "--first", month),
+        environment(data_dir, work),
+        "outreach",
+    )
+    outreach = json.loads(out.splitlines()[-1])
+    register_rows = sum(pl_rows(path) for path in (data_dir / "raw" / "residents" / month).glob("*.parquet"))
+    return {
+        "scale": scale,
+        "month": month,
+        "roll_rows": with_register.rows,
+        "register_rows": register_rows,
+        "without_register_s": round(without.seconds, 1),
+        "with_register_s": round(with_register.seconds, 1),
+        "added": round(with_register.seconds / without.seconds - 1, 3),
+        "without_peak_rss_gb": round(without.peak_rss_gb, 2),
+        "with_peak_rss_gb": round(with_register.peak_rss_gb, 2),
+        "stages_without_s": without.stages,
+        "stages_with_s": with_register.stages,
+        "outreach": {**outreach, "process_s": round(seconds, 1), "peak_rss_gb": round(peak, 2)},
+    }
+
+
+def pl_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
 def _months(first: str, count: int) -> list[str]:
     year, month = (int(part) for part in first.split("-"))
     keys = []
@@ -549,7 +630,7 @@ def markdown(report: dict) -> str:
                 f"{p['pipeline_peak_gb']} | {p['floor_peak_gb']} |"
             )
         lines.append("")
-    for section in ("history", "backfill"):
+    for section in ("history", "backfill", "register"):
         if section in report:
             lines += [f"{section}: `{json.dumps(report[section])}`", ""]
     return "\n".join(lines)
@@ -572,6 +653,13 @@ def main() -> int:
     parser.add_argument("--history-scale", type=float, default=0.01)
     parser.add_argument(
         "--backfill-scale", type=float, default=0.0, help="scale of the 96-month backfill (0 skips)"
+    )
+    parser.add_argument(
+        "--register-scale",
+        type=float,
+        default=0.0,
+        help="scale of the resident-register section: the month without and with its register, and "
+        "the outreach lists of one commune (0 skips)",
     )
     parser.add_argument("--skip-main", action="store_true")
     parser.add_argument("--work", type=Path, default=Path("/tmp/coverage-bench"))
@@ -606,6 +694,8 @@ def main() -> int:
         report["history"] = history(args, work)
     if args.backfill_scale:
         report["backfill"] = backfill(args, work)
+    if args.register_scale:
+        report["register"] = register(args, work)
     text = markdown(report)
     print(text)
     out = Path(args.out)

@@ -75,14 +75,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="where to write it (default: <data dir>/marts/reports/coverage_<unit>_...html)",
     )
+    outreach = commands.add_parser(
+        "outreach",
+        help="write a commune's named lists of residents to reach (restricted, audited)",
+        description="Write the lists a commune works from: residents without BHYT, of working age without "
+        "BHXH, whose card lapsed in the last three months, or whose card is due to renew, one CSV per "
+        "village, easiest to bring back first, under <data dir>/restricted/outreach/YYYY-MM/<commune>/ "
+        "(owner only). Names are read again from that month's raw register with the pseudonym key; every "
+        "export is recorded in ref.outreach_exports (docs/outreach.md).",
+    )
+    outreach.add_argument("--period", required=True, metavar="YYYY-MM", help="the month of the register")
+    outreach.add_argument("--commune", required=True, metavar="CODE", help="the commune's code (5 digits)")
+    outreach.add_argument("--village", metavar="NAME", help="one village (thôn, tổ dân phố) only")
+    outreach.add_argument(
+        "--list",
+        dest="list_name",
+        choices=["not_covered_bhyt", "not_covered_bhxh", "lapsed", "due_to_renew"],
+        help="one list only (default: every list, one file per village with what each person misses)",
+    )
     commands.add_parser(
         "rotate-key",
         parents=[runs],
-        help="re-key every stored roll month with a new pseudonym key, in one run",
-        description="Re-ingest every stored roll month with a new pseudonym key in one Dagster run, rebuild "
-        "the marts and publish (docs/ingestion.md). The new key is $PIPELINE_PSEUDONYM_KEY when set, else "
-        "a new random key that replaces the data dir's key file once the run has succeeded. The raw "
-        "folders of all stored months must still be there.",
+        help="re-key every stored roll and register month with a new pseudonym key, in one run",
+        description="Re-ingest every stored roll and register month with a new pseudonym key in one "
+        "Dagster run, "
+        "rebuild the marts and publish (docs/ingestion.md). The new key is $PIPELINE_PSEUDONYM_KEY "
+        "when set, else a new random key that replaces the data dir's key file once the run has "
+        "succeeded. The raw folders of all stored months must still be there.",
     )
     return parser
 
@@ -102,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_report(paths, args.unit, args.period, args.boundary, args.out)
     if args.command == "rotate-key":
         return command_rotate_key(paths, verbose=args.verbose)
+    if args.command == "outreach":
+        return command_outreach(paths, args.period, args.commune, args.village, args.list_name)
     if args.command == "generate":
         from pipeline.generate import generate, options_from_args
 
@@ -209,15 +230,35 @@ def command_report(
     return 0
 
 
+def command_outreach(
+    paths: DataPaths, month: str, commune: str, village: str | None, list_name: str | None
+) -> int:
+    from pipeline.outreach import ALL_LISTS, OutreachError, export_lists
+
+    try:
+        export = export_lists(paths, month, commune, village, list_name or ALL_LISTS, progress=print)
+    except OutreachError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"Wrote {len(export.files)} list file(s), {export.persons:,} person(s), to {export.directory} "
+        "(owner only: personal data, share only with the people who contact residents)."
+    )
+    for name, persons in export.files.items():
+        print(f"  {name:<40} {persons:>7,}")
+    print("Recorded in ref.outreach_exports (published with the next run).")
+    return 0
+
+
 def command_rotate_key(paths: DataPaths, verbose: bool = False) -> int:
     import os
 
     from pipeline import pseudonym
     from pipeline.runner import REKEY_TAG
-    from pipeline.warehouse import stored_roll_months
+    from pipeline.warehouse import stored_person_months
 
     try:
-        stored = stored_roll_months(paths)
+        stored = stored_person_months(paths)
     except Exception as error:  # noqa: BLE001  (any DuckDB failure: the message says which)
         print(
             f"error: cannot read the stored months ({type(error).__name__}); is a run in progress?",
@@ -225,14 +266,16 @@ def command_rotate_key(paths: DataPaths, verbose: bool = False) -> int:
         )
         return 1
     if not stored:
-        print("No stored roll month: nothing to re-key (the next run uses the key in force).")
+        print("No stored roll or register month: nothing to re-key (the next run uses the key in force).")
         return 0
-    months = [month for month, _ in stored]
-    missing = [month for month in months if not (paths.raw / "rolls" / month).is_dir()]
+    months = sorted({month for _, month, _ in stored})
+    missing = [
+        f"{source}/{month}" for source, month, _ in stored if not (paths.raw / source / month).is_dir()
+    ]
     if missing:
         print(
             f"error: the raw folders of {len(missing)} stored month(s) are gone ({', '.join(missing[:12])}"
-            f"{' …' if len(missing) > 12 else ''}); re-keying would lose them. Restore raw/rolls/YYYY-MM/ "
+            f"{' …' if len(missing) > 12 else ''}); re-keying would lose them. Restore raw/<source>/YYYY-MM/ "
             "first: the key cannot be changed without the identifiers.",
             file=sys.stderr,
         )
@@ -246,7 +289,7 @@ def command_rotate_key(paths: DataPaths, verbose: bool = False) -> int:
         new = pending.read_bytes().strip()
         os.environ[pseudonym.KEY_ENV] = new.decode()  # this process's run uses it
     target = pseudonym.fingerprint(new)
-    if {fingerprint for _, fingerprint in stored} == {target}:
+    if {fingerprint for _, _, fingerprint in stored} == {target}:
         print(f"Every stored month already has the key of fingerprint {target}: nothing to re-key.")
         if os.environ.get(pseudonym.KEY_ENV) and not pending.exists():
             print(f"(Set {pseudonym.KEY_ENV} to the new key, or unset it to have a new random key made.)")

@@ -42,7 +42,7 @@ from pipeline.raw_io import (
     read_contract_file,
 )
 from pipeline.settings import DataPaths
-from pipeline.warehouse import define_rolls_view, read_sql, roll_partition, run_sql, transaction
+from pipeline.warehouse import define_month_view, month_partition, read_sql, run_sql, transaction
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,16 @@ PLANS = Source(
     "staging.plans",
 )
 TABLE_SOURCES = (AGGREGATES, POPULATION, LABOUR_FORCE, TARGETS, PLANS)
+# The resident register (an extension of the raw contract, docs/contracts/raw-data.md): who lives in
+# each commune and village. Names, addresses and phone numbers are in the files but are never read
+# (read_contract_file loads the contract's columns only); household_id is optional.
+RESIDENTS = Source(
+    "residents",
+    required=("person_id", "commune_code", "village", "sex", "birth_year"),
+    optional=("household_id", "vintage"),
+    rules_sql="staging/stg_residents.sql",
+    table="staging.residents",
+)
 
 
 @dataclass
@@ -268,19 +278,7 @@ def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
     return parsed.select(
         ROW_NUMBER,
         person_id,
-        # What is wrong with an ID that is not 10 or 12 digits, described without quoting it (the
-        # quarantine must not hold personal data): its length and whether it is all digits.
-        pl.when(person_id.is_not_null() & ~person_id.str.contains(PERSON_ID_PATTERN))
-        .then(
-            pl.format(
-                "{} characters, {}",
-                person_id.str.len_chars(),
-                pl.when(person_id.str.contains(r"^\d+$"))
-                .then(pl.lit("all digits"))
-                .otherwise(pl.lit("not all digits")),
-            )
-        )
-        .alias("person_id_problem"),
+        _person_id_problem(person_id),
         pl.col("scheme").str.to_uppercase().alias("scheme"),
         pad_code("commune_code", "commune").alias("commune_code"),
         raw_if_unparsed("sex").alias("sex_raw"),
@@ -296,6 +294,58 @@ def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
         raw_if_unparsed("valid_to").alias("valid_to_raw"),
         pl.col("valid_to_parsed").alias("valid_to"),
         raw_if_unparsed("vintage").alias("vintage_raw"),
+        pl.col("vintage_parsed").alias("vintage_declared"),
+    )
+
+
+def _person_id_problem(person_id: pl.Expr) -> pl.Expr:
+    """What is wrong with an ID that is not 10 or 12 digits, described without quoting it (the
+    quarantine must not hold personal data): its length and whether it is all digits."""
+    return (
+        pl.when(person_id.is_not_null() & ~person_id.str.contains(PERSON_ID_PATTERN))
+        .then(
+            pl.format(
+                "{} characters, {}",
+                person_id.str.len_chars(),
+                pl.when(person_id.str.contains(r"^\d+$"))
+                .then(pl.lit("all digits"))
+                .otherwise(pl.lit("not all digits")),
+            )
+        )
+        .alias("person_id_problem")
+    )
+
+
+def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The register's contract columns parsed like the rolls' (raw text kept only where a value did
+    not parse); the village name is NFC text with its spaces trimmed and collapsed."""
+    schema = frame.collect_schema()
+    typed_year = schema["birth_year"] != pl.String
+    typed_vintage = schema["vintage"] != pl.String
+    birth_year = _integer("birth_year")
+    vintage = pl.col("vintage") if typed_vintage else parse_date("vintage")
+    sex = nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
+    village = nfc("village").str.replace_all(r"\s+", " ")
+    return frame.with_columns(birth_year_parsed=birth_year, vintage_parsed=vintage, sex_parsed=sex).select(
+        ROW_NUMBER,
+        pl.col("person_id"),
+        _person_id_problem(pl.col("person_id")),
+        pl.col("household_id"),
+        pad_code("commune_code", "commune").alias("commune_code"),
+        pl.when(village != "").then(village).alias("village"),
+        pl.when(pl.col("sex_parsed").is_null()).then(pl.col("sex")).alias("sex_raw"),
+        pl.col("sex_parsed").alias("sex"),
+        (
+            pl.lit(None, dtype=pl.String)
+            if typed_year
+            else pl.when(pl.col("birth_year_parsed").is_null()).then(pl.col("birth_year"))
+        ).alias("birth_year_raw"),
+        pl.col("birth_year_parsed").alias("birth_year"),
+        (
+            pl.lit(None, dtype=pl.String)
+            if typed_vintage
+            else pl.when(pl.col("vintage_parsed").is_null()).then(pl.col("vintage"))
+        ).alias("vintage_raw"),
         pl.col("vintage_parsed").alias("vintage_declared"),
     )
 
@@ -369,6 +419,57 @@ def ingest_table_source(
     return report
 
 
+@dataclass(frozen=True)
+class MonthSource:
+    """A person-level source delivered as monthly snapshots (``raw/<name>/YYYY-MM/``) and stored as one
+    Parquet file per month: the rolls, and the resident register. Ingested by :func:`ingest_month`."""
+
+    source: Source
+    normalise: Callable[[pl.LazyFrame], pl.LazyFrame]
+    keyed: tuple[tuple[str, str], ...]  # (raw identifier column, prefix of its keyed-hash columns)
+    accepted_sql: str  # the judged month's accepted rows, as stored
+    record_sql: str  # its ledger rows: key fingerprint, quarantine, rows accepted per file
+    forget_sql: str  # drop its ledger rows
+    stored_sql: str  # whether anything of it is recorded
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    def store(self, paths: DataPaths) -> Path:
+        return paths.month_store(self.name)
+
+
+ROLL_MONTHS = MonthSource(
+    ROLLS,
+    normalise_rolls,
+    keyed=(("person_id", "person_key"),),
+    accepted_sql="staging/accepted_roll_rows.sql",
+    record_sql="staging/record_roll_month.sql",
+    forget_sql="staging/forget_roll_month.sql",
+    stored_sql="staging/roll_month_stored.sql",
+)
+RESIDENT_MONTHS = MonthSource(
+    RESIDENTS,
+    normalise_residents,
+    keyed=(("person_id", "person_key"), ("household_id", "household_key")),
+    accepted_sql="staging/accepted_resident_rows.sql",
+    record_sql="staging/record_resident_month.sql",
+    forget_sql="staging/forget_resident_month.sql",
+    stored_sql="staging/resident_month_stored.sql",
+)
+
+
+def _keyed_hash_columns(column: str, prefix: str, key: bytes) -> list[pl.Expr]:
+    """The keyed hash of an identifier column: ``person_key`` as its two 128-bit halves (the value
+    staging has always held); any other key as its first 64 bits (enough to group a commune's
+    households, and no more of the hash kept than needed)."""
+    halves = person_key_halves(column, key)
+    if prefix == "person_key":
+        return halves
+    return [halves[0].alias(prefix)]
+
+
 def ingest_roll_month(
     connection: duckdb.DuckDBPyConnection,
     raw_root: Path,
@@ -378,8 +479,35 @@ def ingest_roll_month(
     key: bytes | None = None,
     rekey: bool = False,
 ) -> IngestReport:
-    """Replace one roll month (``raw/rolls/YYYY-MM/``) in ``staging.rolls``: its Parquet partition in
-    ``store`` (default: the data dir's, beside ``raw_root``) and its ledger rows.
+    """Replace one roll month (``raw/rolls/YYYY-MM/``) in ``staging.rolls``: see :func:`ingest_month`."""
+    return ingest_month(connection, raw_root, ROLL_MONTHS, partition_key, progress, store, key, rekey)
+
+
+def ingest_resident_month(
+    connection: duckdb.DuckDBPyConnection,
+    raw_root: Path,
+    partition_key: str,
+    progress: Progress | None = None,
+    store: Path | None = None,
+    key: bytes | None = None,
+    rekey: bool = False,
+) -> IngestReport:
+    """Replace one register month (``raw/residents/YYYY-MM/``) in ``staging.residents``."""
+    return ingest_month(connection, raw_root, RESIDENT_MONTHS, partition_key, progress, store, key, rekey)
+
+
+def ingest_month(
+    connection: duckdb.DuckDBPyConnection,
+    raw_root: Path,
+    month_source: MonthSource,
+    partition_key: str,
+    progress: Progress | None = None,
+    store: Path | None = None,
+    key: bytes | None = None,
+    rekey: bool = False,
+) -> IngestReport:
+    """Replace one month of a person-level source: its Parquet partition in ``store`` (default: the
+    data dir's, beside ``raw_root``) and its ledger rows.
 
     A month without a folder is emptied (the raw side is the truth); a folder without data rows is an
     error. Each file is read, normalised and pseudonymised by polars and written to a pending Parquet
@@ -391,35 +519,38 @@ def ingest_roll_month(
     month; otherwise :class:`KeyMismatch` is raised before anything is written, unless ``rekey`` (key
     rotation, which re-ingests every stored month in one run)."""
     started = time.perf_counter()
-    report = IngestReport(ROLLS.name, partition_key)
+    source = month_source.source
+    report = IngestReport(source.name, partition_key)
     paths = DataPaths(raw_root.parent)
-    store = store or paths.rolls_store
-    folder = raw_root / "rolls" / partition_key
+    store = store or month_source.store(paths)
+    folder = raw_root / source.name / partition_key
     period = month_end(partition_key)
-    partition = roll_partition(store, period)
-    params = {"source": ROLLS.name, "partition_key": partition_key, "period": period}
+    partition = month_partition(store, period)
+    params = {"source": source.name, "partition_key": partition_key, "period": period}
     files = source_files(folder, raw_root) if folder.is_dir() else []
     if folder.is_dir() and not files:
-        raise RawFileError(folder, "empty snapshot: the roll folder holds no .csv or .parquet file")
+        raise RawFileError(folder, f"empty snapshot: the {source.name} folder holds no .csv or .parquet file")
     if not folder.is_dir():
         # No delivery for the month: forget whatever an earlier delivery left, and nothing else to do.
-        if partition.exists() or run_sql(connection, "staging/roll_month_stored.sql", params).fetchone()[0]:
+        if partition.exists() or run_sql(connection, month_source.stored_sql, params).fetchone()[0]:
             _in_transaction(
                 connection,
                 lambda: (
                     run_sql(connection, "staging/clear_source.sql", params),
-                    run_sql(connection, "staging/forget_roll_month.sql", params),
+                    run_sql(connection, month_source.forget_sql, params),
                     _remove_partition(partition),
                 ),
             )
-            define_rolls_view(connection, store)
+            define_month_view(connection, source.name, store)
         report.seconds = time.perf_counter() - started
         return report
     key = key or load_key(paths)
     params["key_fingerprint"] = fingerprint(key)
     if not rekey:
         check_key(connection, params["key_fingerprint"], paths)
-    building = store.parent / "rolls_building" / f"{partition_key}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    building = (
+        store.parent / f"{source.name}_building" / f"{partition_key}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    )
     building.mkdir(parents=True)
     output = building / "accepted.parquet"
     try:
@@ -433,37 +564,42 @@ def ingest_roll_month(
             clock = now
 
         for position, path in enumerate(files, start=1):
-            frame = read_contract_file(path, ROLLS.required, ROLLS.optional, keep_types=True)
+            frame = read_contract_file(path, source.required, source.optional, keep_types=True)
             relative = path.relative_to(raw_root).as_posix()
             report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
             lap("read")
             pending.append(building / f"pending-{position:05d}.parquet")
-            # The raw identifier is replaced by its keyed hash before anything is written.
+            # Raw identifiers are replaced by their keyed hashes before anything is written.
+            hashed = [
+                expr
+                for column, prefix in month_source.keyed
+                for expr in _keyed_hash_columns(column, prefix, key)
+            ]
             (
-                normalise_rolls(frame.lazy())
-                .with_columns(*person_key_halves("person_id", key), source_file=pl.lit(relative))
-                .drop("person_id")
+                month_source.normalise(frame.lazy())
+                .with_columns(*hashed, source_file=pl.lit(relative))
+                .drop([column for column, _ in month_source.keyed])
                 .sink_parquet(pending[-1], compression="lz4")
             )
             del frame
             lap("normalise_pseudonymise")
             if progress:
-                progress(f"{partition_key}: read {position}/{len(files)} files ({relative})")
-        run_sql(connection, ROLLS.rules_sql, {**params, "pending": [str(p) for p in pending]})
+                progress(f"{source.name} {partition_key}: read {position}/{len(files)} files ({relative})")
+        run_sql(connection, "staging/month_code_lookup.sql", {**params, "pending": [str(p) for p in pending]})
+        run_sql(connection, source.rules_sql, params)
         lap("judge")
-        connection.sql(read_sql("staging/accepted_roll_rows.sql")).to_parquet(str(output), compression="zstd")
-        counts = run_sql(connection, "staging/count_roll_month.sql", {"output": str(output)}).pl()
+        connection.sql(read_sql(month_source.accepted_sql)).to_parquet(str(output), compression="zstd")
+        counts = run_sql(connection, "staging/count_month_file.sql", {"output": str(output)}).pl()
         report.remapped_codes = int(counts["remapped"].sum())
 
         def load() -> None:
             run_sql(connection, "staging/clear_source.sql", params)
-            run_sql(connection, "staging/forget_roll_month.sql", params)
+            run_sql(connection, month_source.forget_sql, params)
             _record_files(connection, report)
-            run_sql(connection, "staging/record_roll_month.sql", params)
             run_sql(
                 connection,
-                "staging/record_roll_files.sql",
-                {"partition_key": partition_key},
+                month_source.record_sql,
+                params,
                 frames={"accepted_per_file": counts.select("source_file", "accepted")},
             )
             _outcome(connection, report)
@@ -474,9 +610,9 @@ def ingest_roll_month(
         _in_transaction(connection, load)
         lap("store")
     finally:
-        run_sql(connection, "staging/drop_roll_judging.sql")
+        run_sql(connection, "staging/drop_month_judging.sql")
         shutil.rmtree(building, ignore_errors=True)
-    define_rolls_view(connection, store)
+    define_month_view(connection, source.name, store)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -495,7 +631,8 @@ def check_key(
         other, months, first, last = others[0]
         raise KeyMismatch(
             f"the pseudonym key in use (fingerprint {key_fingerprint}) is not the one that keyed "
-            f"{months} stored roll month(s), {first} … {last} (fingerprint {other}); nothing was written. "
+            f"{months} stored month(s) of rolls or registers, {first} … {last} (fingerprint {other}); "
+            "nothing was written. "
             f"Run with the key that keyed them ({KEY_ENV} or {key_file(paths)}), or re-key every "
             "stored month with the new one: python -m pipeline rotate-key (docs/ingestion.md)."
         )

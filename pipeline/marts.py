@@ -35,6 +35,7 @@ BLOCKING_MART_CHECKS = (
         "national_totals_equal_on_both_boundaries", "coverage", "checks/assert_national_totals_match.sql"
     ),
     MartCheck("no_negative_counts", "coverage", "checks/assert_no_negative_counts.sql"),
+    MartCheck("villages_sum_to_their_commune", "outreach", "checks/assert_outreach_villages_sum.sql"),
     *(MartCheck("grain_holds", mart, "checks/assert_grain.sql", (("mart", mart),)) for mart in MART_SQL),
 )
 
@@ -53,7 +54,8 @@ class PeriodBuild:
 def period_parameters(partition_key: str) -> dict[str, object]:
     """The dates one period's SQL needs: its month end, the previous month end, the previous
     December (baseline of 'new this year' and of the pace since January), the month end twelve
-    months earlier (pace of the last 12 months) and the next month end (for renewals due)."""
+    months earlier (pace of the last 12 months), the next month end (for renewals due) and the two
+    and three month ends before (cards lapsed in the last three months)."""
     period = month_end(partition_key)
     return {
         "period": period,
@@ -62,6 +64,8 @@ def period_parameters(partition_key: str) -> dict[str, object]:
         "previous_year_end": date(period.year - 1, 12, 31),
         "year_ago_period": month_end(shift_month(partition_key, -12)),
         "next_period": month_end(shift_month(partition_key, 1)),
+        "two_months_ago": month_end(shift_month(partition_key, -2)),
+        "three_months_ago": month_end(shift_month(partition_key, -3)),
     }
 
 
@@ -102,6 +106,7 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
         run_sql(connection, "intermediate/int_period_facts.sql", params)
         for level in ROLL_UP_LEVELS:
             run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
+        run_sql(connection, "intermediate/int_outreach_people.sql", {**params, "commune_code": None})
         for sql in MART_SQL.values():
             run_sql(connection, sql, params)
         counted = dict(run_sql(connection, "marts/count_period_rows.sql", params).fetchall())
@@ -119,5 +124,6 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
                 )
         _refresh_dependent_projections(connection, partition_key)
         connection.execute("drop table period_facts")
+        connection.execute("drop table outreach_people")
         connection.execute("drop table period_boundaries")
     return PeriodBuild(partition_key, rows, time.perf_counter() - started)

@@ -271,7 +271,9 @@ def parse_date(column: str | pl.Expr) -> pl.Expr:
 # What is under raw/ and will not be read
 # ---------------------------------------------------------------------------------------------
 
-SOURCE_FOLDERS = ("rolls", "aggregates", "population", "labour_force", "targets", "plans", "reference")
+# Sources delivered as one folder per month (raw/<source>/YYYY-MM/); the others are one folder each.
+MONTH_SOURCES = ("rolls", "residents")
+SOURCE_FOLDERS = (*MONTH_SOURCES, "aggregates", "population", "labour_force", "targets", "plans", "reference")
 # The sample-data generator's label and its defect manifest (docs/generator.md): known, and not data.
 GENERATOR_FILES = ("GENERATED.json", "defects_manifest.csv")
 NOT_FOLLOWED = "symbolic link: not followed (copy the files in)"
@@ -287,10 +289,11 @@ class Unread:
 
 def survey_raw(raw: Path, first_month: str, last_month: str) -> list[Unread]:
     """Every file and folder under ``raw/`` that ingestion will not read: folders that are not a source
-    (``Population/``, ``labour-force/``), files outside a source folder, roll folders that are not a
-    month (``2025-8``, ``2026-13``) or are outside ``first_month`` … ``last_month``, files directly in
-    ``rolls/``, and symbolic links anywhere (never followed). Hidden paths are ignored, as the contract
-    says. Other file types inside a source folder are not listed: ingestion refuses them."""
+    (``Population/``, ``labour-force/``), files outside a source folder, roll or register folders that
+    are not a month (``2025-8``, ``2026-13``) or are outside ``first_month`` … ``last_month``, files
+    directly in ``rolls/`` or ``residents/``, and symbolic links anywhere (never followed). Hidden paths
+    are ignored, as the contract says. Other file types inside a source folder are not listed:
+    ingestion refuses them."""
     found: list[Unread] = []
     if not raw.is_dir():
         return found
@@ -323,16 +326,16 @@ def survey_raw(raw: Path, first_month: str, last_month: str) -> list[Unread]:
                 f"did you mean {spelled}/?" if spelled in SOURCE_FOLDERS else "not a source of the contract"
             )
             note(entry, f"unknown folder: {hint}")
-        elif entry.name != "rolls":
+        elif entry.name not in MONTH_SOURCES:
             links_within(entry)
         else:
             for month in visible(entry):
                 if month.is_symlink():
                     note(month, NOT_FOLLOWED)
                 elif not month.is_dir():
-                    note(month, "file outside a month folder (rolls/YYYY-MM/)")
+                    note(month, f"file outside a month folder ({entry.name}/YYYY-MM/)")
                 elif not MONTH_KEY.match(month.name):
-                    note(month, "not a month folder (rolls/YYYY-MM/, e.g. 2025-08)")
+                    note(month, f"not a month folder ({entry.name}/YYYY-MM/, e.g. 2025-08)")
                 elif month.name > last_month:
                     note(month, f"future month: partitions end at {last_month}")
                 elif month.name < first_month:

@@ -1,9 +1,9 @@
 """What changed under raw/, for the file sensor: functions over the file system, a cursor, and the
 record of what the pipeline last published.
 
-Files are grouped the way the pipeline consumes them: one group per roll month (``rolls/YYYY-MM``)
-and one per other source folder (``aggregates``, ``population``, ``labour_force``, ``targets``,
-``plans``, ``reference``). Each tick:
+Files are grouped the way the pipeline consumes them: one group per roll or register month
+(``rolls/YYYY-MM``, ``residents/YYYY-MM``) and one per other source folder (``aggregates``,
+``population``, ``labour_force``, ``targets``, ``plans``, ``reference``). Each tick:
 
 - A group is *stable* when its listing (paths, sizes, modification times) is the same on two
   consecutive ticks, which skips files still being written.
@@ -32,10 +32,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline.ingest import sha256_of
-from pipeline.raw_io import SOURCE_FOLDERS, list_source_files
+from pipeline.raw_io import MONTH_SOURCES, SOURCE_FOLDERS, list_source_files
 from pipeline.warehouse import run_sql
 
-TABLE_SOURCES = tuple(folder for folder in SOURCE_FOLDERS if folder != "rolls")
+TABLE_SOURCES = tuple(folder for folder in SOURCE_FOLDERS if folder not in MONTH_SOURCES)
 REMOVED = "removed"
 CURSOR_VERSION = 2
 # Ticks (60 s each) a newly seen group waits for an unreadable publication record before it is run
@@ -47,11 +47,12 @@ LEDGER_PATIENCE = 5
 def groups(raw: Path) -> dict[str, list[Path]]:
     """Every file of raw/ that the pipeline reads (and stray files, which fail ingestion), by group."""
     found: dict[str, list[Path]] = {}
-    rolls = raw / "rolls"
-    if rolls.is_dir():
-        for month in sorted(p for p in rolls.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            listing = list_source_files(month)
-            found[f"rolls/{month.name}"] = listing.files + listing.unexpected
+    for source in MONTH_SOURCES:
+        folder = raw / source
+        if folder.is_dir():
+            for month in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                listing = list_source_files(month)
+                found[f"{source}/{month.name}"] = listing.files + listing.unexpected
     for source in TABLE_SOURCES:
         listing = list_source_files(raw / source)
         if listing.files or listing.unexpected:
@@ -62,7 +63,7 @@ def groups(raw: Path) -> dict[str, list[Path]]:
 def group_of(relative: str) -> str:
     """The group of a file given by its path relative to raw/ (as the ingestion ledger names it)."""
     parts = relative.split("/")
-    return "/".join(parts[:2]) if parts[0] == "rolls" and len(parts) > 2 else parts[0]
+    return "/".join(parts[:2]) if parts[0] in MONTH_SOURCES and len(parts) > 2 else parts[0]
 
 
 def listing_fingerprint(files: list[Path]) -> str | None:
@@ -164,8 +165,13 @@ class Change:
     run_key: str  # unique per change: group, content, the cursor's epoch and the group's change number
 
     @property
-    def roll_month(self) -> str | None:
-        return self.group.removeprefix("rolls/") if self.group.startswith("rolls/") else None
+    def source(self) -> str:
+        return self.group.split("/")[0]
+
+    @property
+    def month(self) -> str | None:
+        """The month of a monthly source's group (``rolls/2025-08``, ``residents/2025-08``)."""
+        return self.group.split("/")[1] if self.source in MONTH_SOURCES and "/" in self.group else None
 
 
 @dataclass

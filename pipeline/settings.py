@@ -27,7 +27,7 @@ NATION_CODE = "VN"
 NATION_NAME = "Việt Nam"
 # The published marts (marts contract), in the order they are built and published; each is built by
 # sql/marts/<name>.sql and counted by sql/marts/count_period_rows.sql.
-MARTS = ("coverage", "plan_attainment", "bhyt_groups", "retention", "completeness", "projection")
+MARTS = ("coverage", "plan_attainment", "bhyt_groups", "retention", "completeness", "projection", "outreach")
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,23 @@ class DataPaths:
     def work_db(self) -> Path:
         return self.work_dir / "pipeline.duckdb"
 
+    def month_store(self, source: str) -> Path:
+        """A person-level source's rows (rolls, residents), one Parquet file per month
+        (``period=YYYY-MM-DD/part.parquet``)."""
+        return self.work_dir / source
+
     @property
     def rolls_store(self) -> Path:
-        """Person-level roll rows, one Parquet file per month (``period=YYYY-MM-DD/part.parquet``)."""
-        return self.work_dir / "rolls"
+        return self.month_store("rolls")
+
+    @property
+    def residents_store(self) -> Path:
+        return self.month_store("residents")
+
+    @property
+    def restricted(self) -> Path:
+        """Named outreach lists (``python -m pipeline outreach``): owner only, never under marts/."""
+        return self.root / "restricted"
 
 
 def make_private(folder: Path) -> None:

@@ -47,6 +47,8 @@ BHYT_OBJECT_CODES = Table("ref.bhyt_object_codes", "reference/bhyt_object_codes.
 MART_TABLES = tuple(Table(f"marts.{name}", "marts/create_mart_tables.sql") for name in MARTS)
 
 PUBLICATIONS = Table("ref.publications", "reference/publications.sql")
+# The audit of named outreach lists: written by `python -m pipeline outreach`, between runs.
+OUTREACH_EXPORTS = Table("ref.outreach_exports", "reference/outreach_exports.sql")
 
 # What analysts see in the published warehouse, in publication order.
 PUBLISHED_TABLES: tuple[Table, ...] = (
@@ -54,6 +56,7 @@ PUBLISHED_TABLES: tuple[Table, ...] = (
     ADMIN_CROSSWALK,
     BHYT_OBJECT_CODES,
     *MART_TABLES,
+    OUTREACH_EXPORTS,
     PUBLICATIONS,
 )
 
@@ -154,42 +157,49 @@ def sql_string_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-ROLL_PARTITION_FILE = "part.parquet"
+MONTH_PARTITION_FILE = "part.parquet"
 
 
-def roll_partition(store: Path, period: date) -> Path:
-    """The Parquet file of one roll month in the store (hive layout: the directory names the period)."""
-    return store / f"period={period.isoformat()}" / ROLL_PARTITION_FILE
+def month_partition(store: Path, period: date) -> Path:
+    """The Parquet file of one month of a person-level source (hive layout: the directory names the
+    period)."""
+    return store / f"period={period.isoformat()}" / MONTH_PARTITION_FILE
 
 
-def define_rolls_view(connection: duckdb.DuckDBPyConnection, store: Path) -> None:
-    """(Re)define ``staging.rolls`` over the month files of ``store``; an empty view while there is none."""
+def define_month_view(connection: duckdb.DuckDBPyConnection, source: str, store: Path) -> None:
+    """(Re)define ``staging.<source>`` (rolls, residents) over the month files of ``store``
+    (``sql/staging/<source>_view.sql``); an empty view while there is none."""
     old_table = connection.execute(
         "select count(*) from duckdb_tables() "
-        "where database_name = current_database() and schema_name = 'staging' and table_name = 'rolls'"
+        "where database_name = current_database() and schema_name = 'staging' and table_name = ?",
+        [source],
     ).fetchone()[0]
     if old_table:
-        # A working database from before month partitions held the rows in a table: they are
+        # A working database from before month partitions held the roll rows in a table: they are
         # re-staged from raw/ by the next run of their months (`run --all`).
-        connection.execute("drop table staging.rolls")
-    if any(store.glob(f"period=*/{ROLL_PARTITION_FILE}")):
-        statement = read_sql("staging/rolls_view.sql").replace(
-            "$rolls_glob", sql_string_literal(str(store / "period=*" / ROLL_PARTITION_FILE))
+        connection.execute(f"drop table staging.{source}")
+    if any(store.glob(f"period=*/{MONTH_PARTITION_FILE}")):
+        statement = read_sql(f"staging/{source}_view.sql").replace(
+            f"${source}_glob", sql_string_literal(str(store / "period=*" / MONTH_PARTITION_FILE))
         )
         for part in duckdb.extract_statements(statement):
             connection.execute(part)
     else:
-        connection.execute("drop view if exists staging.rolls")
+        connection.execute(f"drop view if exists staging.{source}")
         run_sql(connection, "staging/create_staging_tables.sql")
 
 
 # The working database's layout. Tables are created `if not exists`, so a changed table would never
 # reach an existing database: a change bumps SCHEMA_VERSION and lists, under the new number, the SQL
 # that brings an older database there (idempotent files, run in order, each in one transaction).
-# 1: before versioning. 2: staging.roll_month_keys and staging.unread_raw_paths (both created by
+# 1: before versioning. 2: staging.roll_month_keys and staging.unread_raw_paths. 3: the resident
+# register's staging.resident_files and staging.resident_month_keys (all created by
 # create_staging_tables.sql).
-SCHEMA_VERSION = 2
-MIGRATIONS: dict[int, tuple[str, ...]] = {2: ("staging/create_staging_tables.sql",)}
+SCHEMA_VERSION = 3
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("staging/create_staging_tables.sql",),
+    3: ("staging/create_staging_tables.sql",),
+}
 
 
 class SchemaTooNew(RuntimeError):
@@ -280,6 +290,8 @@ def publish(
     started = time.perf_counter()
     paths.marts.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(paths)
+    if OUTREACH_EXPORTS in tables:
+        run_sql(work, OUTREACH_EXPORTS.ddl)  # published (empty) before any export was made
     if tables != PUBLISHED_TABLES:  # a partial warehouse (tests): copied whole, nothing tracked
         return _publish(work, paths, tables, record, started, incremental=False)
     run_sql(work, "marts/unpublished_periods.sql", {"period": None})
@@ -342,6 +354,8 @@ def _publish(
                 finally:
                     work.execute(f"use {work_catalog}")
                 if not (incremental and table is PUBLICATIONS):  # the copy already holds the history
+                    # A table created `if not exists` (an audit log) keeps the copy's rows: replaced whole.
+                    work.execute(f"delete from {target}")  # noqa: S608
                     work.execute(f"insert into {target} by name select * from {source}")  # noqa: S608
             row_counts[table.name] = work.execute(f"select count(*) from {target}").fetchone()[0]  # noqa: S608
         new_history = None
@@ -418,11 +432,11 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def stored_roll_months(paths: DataPaths) -> list[tuple[str, str | None]]:
-    """Every stored roll month (``YYYY-MM``) with the fingerprint of its pseudonym key, oldest first;
-    empty when there is no working database yet."""
+def stored_person_months(paths: DataPaths) -> list[tuple[str, str, str | None]]:
+    """Every stored month of a person-level source: (source, ``YYYY-MM``, fingerprint of its pseudonym
+    key), oldest first; empty when there is no working database yet."""
     if not paths.work_db.exists():
         return []
     with connect_work(paths) as connection:
         run_sql(connection, "staging/create_staging_tables.sql")
-        return run_sql(connection, "staging/stored_roll_months.sql").fetchall()
+        return run_sql(connection, "staging/stored_person_months.sql").fetchall()

@@ -33,9 +33,12 @@ class GenerateOptions:
 
 
 # `python -m pipeline demo` on an empty raw/: about 130k person-scheme rows per month, 24 roll months that
-# straddle the 2025-07 reform by a year on each side, aggregates for 2018-2023. Fixed months (not "today")
+# straddle the 2025-07 reform by a year on each side, with the resident register of each (outreach),
+# aggregates for 2018-2023. Fixed months (not "today")
 # so the demo, its marts and the tests built on it never drift with the calendar.
-DEMO_OPTIONS = GenerateOptions(scale=0.001, from_month="2018-01", to_month="2026-06", rolls_from="2024-07")
+DEMO_OPTIONS = GenerateOptions(
+    scale=0.001, from_month="2018-01", to_month="2026-06", rolls_from="2024-07", residents=True
+)
 
 
 REFORM_MONTH = month_of(REFORM_VINTAGE)

@@ -37,6 +37,7 @@ class ReportData:
     publication: dict[str, Any]
     quality_flags: list[dict[str, Any]]
     completeness: list[dict[str, Any]]
+    villages: list[dict[str, Any]] = field(default_factory=list)  # a commune's, from marts.outreach
     warehouse: Path = field(default=Path())
 
 
@@ -148,5 +149,6 @@ def _read(
         publication=(_rows(connection, "publication.sql", {}) or [{}])[0],
         quality_flags=_rows(connection, "quality_flags.sql", params),
         completeness=_rows(connection, "completeness.sql", params),
+        villages=_rows(connection, "villages.sql", params),
         warehouse=warehouse,
     )

@@ -1,6 +1,7 @@
 -- Catches: a break of a mart's grain (docs/marts.md): two rows for one period, boundary, level, unit
 -- and item (coverage: indicator; plan_attainment: scheme and object code; bhyt_groups: object code;
--- retention: scheme; completeness and projection: indicator), or a unit_code that is not a unit of
+-- retention: scheme; completeness and projection: indicator; outreach: the village, or none on the
+-- commune's own row), or a unit_code that is not a unit of
 -- its level in its vintage in ref.admin_units.
 -- $mart names one mart (NULL: all of them).
 -- Scope: the period being built ($period, checked inside its transaction before the new rows replace
@@ -72,6 +73,16 @@ keyed as (
         unit_code,
         indicator as item
     from marts.projection
+    union all
+    select
+        'outreach' as mart,
+        period,
+        boundary,
+        vintage,
+        'commune' as level,
+        unit_code,
+        level || ':' || coalesce(village, '') as item
+    from marts.outreach
 ),
 
 built as (

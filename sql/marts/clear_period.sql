@@ -16,3 +16,6 @@ where period = $period;
 
 delete from marts.projection
 where period = $period;
+
+delete from marts.outreach
+where period = $period;

@@ -34,3 +34,9 @@ select
     count(*) as n_rows
 from marts.projection
 where period = $period
+union all
+select
+    'outreach' as mart,
+    count(*) as n_rows
+from marts.outreach
+where period = $period

@@ -120,6 +120,25 @@ create table if not exists marts.projection (
     approximate boolean not null
 );
 
+create table if not exists marts.outreach (
+    period date not null,
+    boundary varchar not null,
+    vintage date not null,
+    level varchar not null,
+    province_code varchar,
+    province_name varchar,
+    unit_code varchar not null,
+    unit_name varchar,
+    village varchar,
+    residents bigint not null,
+    working_age_residents bigint not null,
+    residents_without_bhyt bigint not null,
+    working_age_without_bhxh bigint not null,
+    bhyt_lapsed_3m bigint not null,
+    bhyt_due_next_month bigint not null,
+    approximate boolean not null
+);
+
 -- Comments are single string literals: long lines are expected here.
 -- noqa: disable=LT05
 comment on table marts.coverage is 'Coverage of each indicator at every level and month, on the units of the period (boundary as_reported) and re-expressed on the latest units (boundary current). One row per period, boundary, level, unit_code, indicator. Rates are summed participants over summed denominators, never averaged.';
@@ -227,3 +246,20 @@ comment on column marts.projection.coverage_pct is 'Coverage at period (marts.co
 comment on column marts.projection.target_pct is 'The year''s target (marts.coverage).';
 comment on column marts.projection.persons_to_target is 'People still needed at period (marts.coverage).';
 comment on column marts.projection.approximate is 'TRUE when the figures went through a split crosswalk link (marts.coverage).';
+comment on table marts.outreach is 'Who a commune still has to reach, from the resident register (raw/residents/, optional) held against the rolls: per period, boundary and commune, one row for the commune (level commune, village NULL) and one per village (level village). Counts only; the named lists are made by python -m pipeline outreach into a restricted folder. No rows for a month without a register or without a roll.';
+comment on column marts.outreach.period is 'Month end of the register and roll.';
+comment on column marts.outreach.boundary is 'as_reported (units of the period) or current (latest vintage).';
+comment on column marts.outreach.vintage is 'Boundary vintage of unit_code.';
+comment on column marts.outreach.province_code is 'Province of the commune in vintage.';
+comment on column marts.outreach.province_name is 'Vietnamese name of the province.';
+comment on column marts.outreach.unit_name is 'Vietnamese name of the commune.';
+comment on column marts.outreach.level is 'commune (the commune''s own row, village NULL) or village (one thôn / tổ dân phố of the commune).';
+comment on column marts.outreach.unit_code is 'Code of the commune in vintage (also on its village rows).';
+comment on column marts.outreach.village is 'Name of the thôn or tổ dân phố as the register writes it (NFC); NULL on the commune row.';
+comment on column marts.outreach.residents is 'Residents in the register at the month end.';
+comment on column marts.outreach.working_age_residents is 'Residents aged 15 up to the statutory retirement age of their sex in the period''s year (age = year - birth year).';
+comment on column marts.outreach.residents_without_bhyt is 'Residents with no active BHYT card in the month''s roll.';
+comment on column marts.outreach.working_age_without_bhxh is 'Working-age residents with no active BHXH (compulsory or voluntary) in the month''s roll.';
+comment on column marts.outreach.bhyt_lapsed_3m is 'Residents without BHYT now who had it at one of the three previous month ends, or whose card ended within the last three months: lapsed and not renewed.';
+comment on column marts.outreach.bhyt_due_next_month is 'Residents whose active BHYT card ends in the next month: to renew.';
+comment on column marts.outreach.approximate is 'TRUE on the current boundary when a pre-reform commune was split: its villages go to the successor with the largest share.';

@@ -14,8 +14,8 @@ select
     case when ruled.scheme = 'BHYT' then ruled.bhyt_object_code end as bhyt_object_code,
     ruled.valid_from,
     ruled.valid_to,
-    coalesce(ruled.valid_from <= getvariable('roll_period'), true)
-    and coalesce(ruled.valid_to >= getvariable('roll_period'), true) as is_active,
+    coalesce(ruled.valid_from <= getvariable('month_period'), true)
+    and coalesce(ruled.valid_to >= getvariable('month_period'), true) as is_active,
     ruled.code_vintage < ruled.period_vintage as code_remapped,
     coalesce(flags.in_both_bhxh, false) and ruled.scheme in ('BHXH_BB', 'BHXH_TN') as in_both_bhxh,
     ruled.source_file,

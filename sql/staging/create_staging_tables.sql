@@ -25,9 +25,32 @@ select
     null::bigint as source_row
 where false;
 
+-- staging.residents before any register month is stored (sql/staging/residents_view.sql's columns).
+create view if not exists staging.residents as
+select
+    null::date as period,
+    null::date as vintage,
+    null::uhugeint as person_key,
+    null::ubigint as household_key,
+    null::varchar as commune_code,
+    null::varchar as village,
+    null::varchar as sex,
+    null::smallint as birth_year,
+    null::boolean as code_remapped,
+    null::varchar as source_file,
+    null::bigint as source_row
+where false;
+
 -- Rows accepted per raw file of each roll month, counted in the month's stored Parquet file when it
 -- was written (the person-level rows themselves live in month partitions: see staging.rolls).
 create table if not exists staging.roll_files (
+    partition_key varchar not null,
+    source_file varchar not null,
+    accepted bigint not null
+);
+
+-- The same for each register month (raw/residents/YYYY-MM/).
+create table if not exists staging.resident_files (
     partition_key varchar not null,
     source_file varchar not null,
     accepted bigint not null
@@ -43,6 +66,12 @@ create table if not exists staging.unread_raw_paths (
 -- The fingerprint of the pseudonym key each stored roll month was keyed with (pipeline/pseudonym.py):
 -- months keyed with different keys cannot be compared, so a run with another key stops.
 create table if not exists staging.roll_month_keys (
+    partition_key varchar primary key,
+    key_fingerprint varchar not null
+);
+
+-- The same for each stored register month: its person keys must match the rolls' to mean anything.
+create table if not exists staging.resident_month_keys (
     partition_key varchar primary key,
     key_fingerprint varchar not null
 );
@@ -123,6 +152,13 @@ with accepted as (
     from staging.roll_files
     union all
     select
+        'residents' as source,
+        partition_key,
+        source_file,
+        accepted
+    from staging.resident_files
+    union all
+    select
         'aggregates' as source,
         '' as partition_key,
         source_file,
@@ -187,6 +223,8 @@ left join quarantined
 -- Comments are single string literals: long lines are expected here.
 -- noqa: disable=LT05
 comment on table staging.roll_files is 'Rows accepted per raw file of each roll month, counted in the stored month partition when it was written.';
+comment on table staging.resident_files is 'Rows accepted per raw file of each resident-register month, counted in the stored month partition when it was written.';
+comment on table staging.resident_month_keys is 'Per stored resident-register month, the fingerprint of the pseudonym key that produced its person and household keys.';
 comment on table staging.denominators is 'Population (kind population, the BHYT denominator) and working-age labour force (kind labour_force, the BHXH/BHTN denominator) per unit and year, in the vintage of the row.';
 comment on table staging.quarantine is 'Rows rejected by ingestion: the source file and data row, the rule broken, the column and the offending value (never a raw identifier).';
 comment on table staging.unread_raw_paths is 'Paths under raw/ (relative) that no run reads, and why: listed by the last raw_inventory run, warned by its every_raw_path_read check.';

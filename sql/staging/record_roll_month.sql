@@ -1,5 +1,7 @@
 -- Record one judged roll month in the ledger (inside the transaction that also swaps its Parquet file
--- into place): its quarantined rows and the fingerprint of the key its person keys were made with.
+-- into place): the fingerprint of the key its person keys were made with, its quarantined rows and the
+-- rows accepted per raw file ($accepted_per_file: source_file, accepted), counted in the month's
+-- written Parquet file.
 insert or replace into staging.roll_month_keys (partition_key, key_fingerprint)
 values ($partition_key, $key_fingerprint);
 
@@ -15,3 +17,10 @@ select
     column_name,
     offending_value
 from roll_quarantine;
+
+insert into staging.roll_files by name
+select
+    $partition_key as partition_key,
+    source_file,
+    accepted
+from accepted_per_file;

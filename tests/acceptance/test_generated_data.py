@@ -16,7 +16,12 @@ pytestmark = pytest.mark.slow
 
 MONTHS = ("2024-12", "2025-07")
 OPTIONS = GenerateOptions(
-    scale=0.0005, from_month=MONTHS[0], to_month=MONTHS[1], rolls_from="2025-06", seed=DEMO_OPTIONS.seed
+    scale=0.0005,
+    from_month=MONTHS[0],
+    to_month=MONTHS[1],
+    rolls_from="2025-06",
+    seed=DEMO_OPTIONS.seed,
+    residents=True,
 )
 
 
@@ -46,3 +51,13 @@ def test_generated_data_raise_no_warnings(tmp_path):
     with duckdb.connect(str(paths.work_db), read_only=True) as connection:
         flagged = "select count(*) from marts.coverage where coverage_above_100"
         assert connection.execute(flagged).fetchone()[0] > 0
+        # The generator's participants live where they are managed: in every commune the register's
+        # residents with BHYT are the commune's BHYT participants.
+        covered = connection.execute(
+            "select o.unit_code, o.residents - o.residents_without_bhyt, c.participants "
+            "from marts.outreach as o inner join marts.coverage as c using (period, boundary, unit_code) "
+            "where o.period = date '2025-07-31' and o.boundary = 'current' and o.level = 'commune' "
+            "and c.level = 'commune' and c.indicator = 'bhyt'"
+        ).fetchall()
+        assert len(covered) > 1000
+        assert [row for row in covered if row[1] != row[2]] == []

@@ -68,6 +68,11 @@ def test_every_materialisation_shows_its_sql_files_seconds_and_a_preview(
     rows = [f"{i:010d},BHYT,00004,F,2015,GD,,2025-01-01,2025-12-31" for i in range(1, 6)]
     write(raw / "rolls/2025-07/a.csv", "\n".join([ROLL_HEADER, *rows[:3]]) + "\n")  # retention's base
     write(raw / "rolls/2025-08/a.csv", "\n".join([ROLL_HEADER, *rows]) + "\n")
+    residents = [f"{i:010d},00004,Thôn Đông,F,2015,Tên Riêng {i}" for i in range(1, 7)]
+    write(
+        raw / "residents/2025-08/a.csv",
+        "\n".join(["person_id,commune_code,village,sex,birth_year,full_name", *residents]) + "\n",
+    )
     write(raw / "population/2025.csv", "year,unit_level,unit_code,population\n2025,commune,00004,20\n")
     write(raw / "labour_force/2025.csv", "year,unit_level,unit_code,labour_force\n2025,commune,00004,12\n")
     write(
@@ -106,6 +111,8 @@ def test_every_materialisation_shows_its_sql_files_seconds_and_a_preview(
     assert "`sql/staging/stg_rolls.sql`" in by_name["staging/rolls"]["sql_files"].value
     # The rolls preview is counts per month, never a person-level row.
     assert "| 2025-08 | 5 | 5 | 0 |" in by_name["staging/rolls"]["preview"].value
+    assert "| 2025-08 | 6 | 6 | 0 |" in by_name["staging/residents"]["preview"].value
+    assert "Tên Riêng" not in "".join(str(m) for e in events for m in e.materialization.metadata.values())
     assert "| population | 2025 | " in by_name["staging/population"]["preview"].value
     # Today's units first, from the top down (the nation has no row: 33 provinces did not deliver).
     first_row = by_name["marts/coverage"]["preview"].value.splitlines()[2]

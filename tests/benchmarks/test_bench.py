@@ -47,6 +47,8 @@ def test_the_harness_runs_and_the_three_agree(tmp_path: Path):
             "benchmarks.bench",
             "--scale",
             "0.001",
+            "--register-scale",
+            "0.001",
             "--work",
             str(tmp_path / "work"),
             "--out",
@@ -69,3 +71,8 @@ def test_the_harness_runs_and_the_three_agree(tmp_path: Path):
         main["pipeline_stages_s"]
     )
     assert "| pipeline |" in result.stdout
+    # The register section: the month run without and with its register, then one commune's lists.
+    register = report["register"]
+    assert register["register_rows"] > 100_000 and register["roll_rows"] == main["rows"][0]["rows"]
+    assert register["stages_with_s"]["register"] > register["stages_without_s"]["register"]
+    assert register["outreach"]["persons_listed"] > 0 and register["outreach"]["villages"] >= 4

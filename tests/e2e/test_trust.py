@@ -114,7 +114,10 @@ def test_another_key_stops_the_run_and_rotation_re_keys_every_month(tmp_path: Pa
     changed = cli("run", "--period", "2025-08", key="other-key")
 
     assert changed.returncode == 1
-    assert "is not the one that keyed 2 stored roll month(s), 2025-07 … 2025-08" in changed.stderr
+    assert (
+        "is not the one that keyed 2 stored month(s) of rolls or registers, 2025-07 … 2025-08"
+        in changed.stderr
+    )
     assert "python -m pipeline rotate-key" in changed.stderr
     assert "other-key" not in changed.stdout + changed.stderr
     assert "first-key" not in changed.stdout + changed.stderr

@@ -126,7 +126,8 @@ def test_another_key_stops_before_writing_and_rotation_gives_other_keys(
     monkeypatch.setenv("PIPELINE_PSEUDONYM_KEY", "another-secret")
     # A changed key would silently make everyone new and everyone stopped: the run stops instead.
     with pytest.raises(
-        pseudonym.KeyMismatch, match=r"1 stored roll month\(s\), 2025-08 … 2025-08 .*rotate-key"
+        pseudonym.KeyMismatch,
+        match=r"1 stored month\(s\) of rolls or registers, 2025-08 … 2025-08 .*rotate-key",
     ):
         ingest.ingest_roll_month(connection, raw, "2025-09")
     assert connection.execute("select * from staging.ingested_files").fetchall() == ledger

@@ -33,6 +33,12 @@ def test_every_example_query_of_the_guide_runs(data_dir: DataPaths, run_graph):
         raw / "plans/2025.csv",
         "year,unit_level,unit_code,scheme,bhyt_object_code,planned_new\n2025,commune,00004,BHYT,GD,8\n",
     )
+    register = [f"{i:010d},00004,Thôn Đông,F,{1980 if i < 6 else 2015}" for i in (1, 2, 3, 10, 11, 12, 13)]
+    register += ["0000000020,00004,Thôn Tây,M,1990"]
+    write(
+        raw / "residents/2025-08/a.csv",
+        "person_id,commune_code,village,sex,birth_year\n" + "\n".join(register),
+    )
     assert run_graph(months=("2024-12", "2025-08")).success
 
     blocks = sql_blocks()
@@ -50,6 +56,9 @@ def test_every_example_query_of_the_guide_runs(data_dir: DataPaths, run_graph):
     }
     # Hà Nội: 0 BHYT participants last December, 4 in August: half a person a month since January.
     assert [row[:2] + row[4:6] for row in pace] == [("01", "Thành phố Hà Nội", "since_january", 0.5)]
+    # Thôn Tây's one resident has nothing; Thôn Đông's seven: four BHYT cards due to renew in September,
+    # three voluntary contributors with no BHYT, of working age with BHXH_TN.
+    assert results[13] == [("Thôn Đông", 7, 3, 0, 0, 4), ("Thôn Tây", 1, 1, 1, 0, 0)]
 
 
 def test_every_published_table_and_column_has_a_comment(data_dir: DataPaths, run_graph):

@@ -33,6 +33,8 @@ def build(connection, raw: Path, months: list[str], roll_months: list[str] | Non
         ingest.ingest_table_source(connection, raw, source)
     for month in roll_months or months:
         ingest.ingest_roll_month(connection, raw, month)
+    for month in months:
+        ingest.ingest_resident_month(connection, raw, month)  # a month without a register: nothing
     run_sql(connection, "marts/create_mart_tables.sql")
     for month in months:
         build_period(connection, month)
@@ -279,6 +281,11 @@ def test_the_grain_checks_pass_on_built_marts_and_catch_a_repeated_row_and_an_un
         )
     plan = f"year,unit_level,unit_code,scheme,planned_new\n2025,commune,{COMMUNE},BHYT,10\n"
     write(raw / "plans/2025.csv", plan)
+    register = [f"{i:010d},{COMMUNE},Thôn {i % 2},F,1985" for i in range(1, 13)]
+    write(
+        raw / "residents/2025-08/a.csv",
+        "person_id,commune_code,village,sex,birth_year\n" + "\n".join(register),
+    )
     # December's marts too: marts.projection paces August from them.
     build(connection, raw, ["2024-12", "2025-08"], ["2024-12", "2025-07", "2025-08"])
     check, scope = "checks/assert_grain.sql", {"mart": mart, "period": None}

@@ -1,6 +1,6 @@
 """A demo-sized published warehouse for the report tests: the demo's seed and scale, fewer months
-(aggregates for 2023, rolls from December 2024 to August 2025, across the reform: December gives the year's
-new participants), built by the real Dagster job and published."""
+(aggregates for 2023, rolls and resident registers from December 2024 to August 2025, across the reform:
+December gives the year's new participants), built by the real Dagster job and published."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ OPTIONS = GenerateOptions(
     to_month=MONTHS[1],
     rolls_from="2024-12",
     seed=DEMO_OPTIONS.seed,
+    residents=True,
 )
 
 

@@ -67,12 +67,26 @@ def test_a_pre_reform_province_as_reported_lists_its_communes_of_the_time(demo_p
     assert html.count('<tr data-unit="') == communes > 100
 
 
-def test_a_commune_report_has_no_sub_units(demo_paths, monkeypatch, tmp_path):
+def test_a_commune_report_has_no_sub_units_and_shows_its_villages(demo_paths, monkeypatch, tmp_path):
     out = tmp_path / "commune.html"
     assert report(demo_paths, monkeypatch, "--unit", "00004", "--out", str(out)) == 0
     html = out.read_text(encoding="utf-8")
     assert 'id="headline"' in html and 'id="sub-units"' not in html
     assert 'data-indicator="bhyt"' in html
+    # The village table: one row per village of marts.outreach, its figures the warehouse's.
+    with duckdb.connect(str(demo_paths.warehouse), read_only=True) as warehouse:
+        villages = warehouse.execute(
+            "select village, residents, residents_without_bhyt from marts.outreach where period = "
+            "date '2025-08-31' and boundary = 'current' and level = 'village' and unit_code = '00004'"
+        ).fetchall()
+    assert len(villages) >= 2 and html.count('<tr data-village="') == len(villages)
+    for village, residents, without in villages:
+        row = html.split(f'<tr data-village="{village}">', 1)[1].split("</tr>", 1)[0]
+        assert f'data-field="residents">{formats.number(residents)}<' in row
+        assert f'data-field="residents_without_bhyt">{formats.number(without)}<' in row
+    # A province's report has no village table.
+    assert report(demo_paths, monkeypatch, "--unit", "01", "--out", str(tmp_path / "p.html")) == 0
+    assert 'id="villages"' not in (tmp_path / "p.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -206,8 +206,11 @@ def test_a_working_database_from_before_versioning_is_migrated(tmp_path):
             "create table staging.roll_files (partition_key varchar, source_file varchar, accepted bigint)"
         )
     with connect_work(paths) as connection:
-        assert connection.execute("select version from staging.schema_version").fetchall() == [(2,)]
+        assert connection.execute("select max(version) from staging.schema_version").fetchall() == [
+            (SCHEMA_VERSION,)
+        ]
         assert connection.execute("select count(*) from staging.roll_month_keys").fetchone() == (0,)
+        assert connection.execute("select count(*) from staging.resident_month_keys").fetchone() == (0,)
 
 
 def test_a_working_database_of_a_newer_layout_is_refused_untouched(tmp_path):
@@ -217,7 +220,8 @@ def test_a_working_database_of_a_newer_layout_is_refused_untouched(tmp_path):
     before = paths.work_db.read_bytes()
     with (
         pytest.raises(
-            SchemaTooNew, match=r"layout version 99, and this version of the pipeline knows up to 2"
+            SchemaTooNew,
+            match=rf"layout version 99, and this version of the pipeline knows up to {SCHEMA_VERSION}",
         ),
         connect_work(paths),
     ):

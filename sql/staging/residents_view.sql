@@ -1,0 +1,22 @@
+-- staging.residents: the resident register's rows accepted by ingestion, one per person and month. Like
+-- staging.rolls, not held in this database: each month is one Parquet file under
+-- <work dir>/residents/period=YYYY-MM-DD/part.parquet, written aside and renamed into place on its own.
+-- $residents_glob is quoted by pipeline.warehouse.define_month_view (a view's DDL takes no parameter).
+create schema if not exists staging;
+
+create or replace view staging.residents as
+select
+    period,
+    vintage,
+    (person_key_hi::uhugeint << 64) | person_key_lo::uhugeint as person_key,
+    household_key,
+    commune_code,
+    village,
+    sex,
+    birth_year,
+    code_remapped,
+    source_file,
+    source_row
+from read_parquet($residents_glob, hive_partitioning = true, hive_types = { 'period': date });
+
+comment on view staging.residents is 'The resident register accepted by ingestion, one row per person and month, read from one Parquet file per month. person_key is the same keyed hash as in staging.rolls; household_key a keyed hash of the household ID. Names, addresses, phone numbers and raw identifiers are never stored.'; -- noqa: LT05
