@@ -316,6 +316,15 @@ def _person_id_problem(person_id: pl.Expr) -> pl.Expr:
     )
 
 
+def per_distinct(frame: pl.LazyFrame, column: str, **outputs: pl.Expr) -> pl.LazyFrame:
+    """``outputs`` computed once per distinct value of ``column`` and joined back. A register's village
+    names, sexes and household IDs repeat over many rows, and Unicode normalisation or an HMAC per
+    row was most of the time spent reading it. (Row order does not matter: every row carries its
+    number.)"""
+    distinct = frame.select(pl.col(column).unique()).with_columns(**outputs)
+    return frame.join(distinct, on=column, how="left", nulls_equal=True)
+
+
 def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
     """The register's contract columns parsed like the rolls' (raw text kept only where a value did
     not parse); the village name is NFC text with its spaces trimmed and collapsed."""
@@ -324,9 +333,12 @@ def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
     typed_vintage = schema["vintage"] != pl.String
     birth_year = _integer("birth_year")
     vintage = pl.col("vintage") if typed_vintage else parse_date("vintage")
-    sex = nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
-    village = nfc("village").str.replace_all(r"\s+", " ")
-    return frame.with_columns(birth_year_parsed=birth_year, vintage_parsed=vintage, sex_parsed=sex).select(
+    frame = per_distinct(
+        frame, "sex", sex_parsed=nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
+    )
+    frame = per_distinct(frame, "village", village_text=nfc("village").str.replace_all(r"\s+", " "))
+    village = pl.col("village_text")
+    return frame.with_columns(birth_year_parsed=birth_year, vintage_parsed=vintage).select(
         ROW_NUMBER,
         pl.col("person_id"),
         _person_id_problem(pl.col("person_id")),
@@ -426,7 +438,9 @@ class MonthSource:
 
     source: Source
     normalise: Callable[[pl.LazyFrame], pl.LazyFrame]
-    keyed: tuple[tuple[str, str], ...]  # (raw identifier column, prefix of its keyed-hash columns)
+    # (raw identifier column, its keyed-hash column): person_key as its two 128-bit halves (the value
+    # staging has always held); another key (household) as its first 64 bits, enough to group with.
+    keyed: tuple[tuple[str, str], ...]
     accepted_sql: str  # the judged month's accepted rows, as stored
     record_sql: str  # its ledger rows: key fingerprint, quarantine, rows accepted per file
     forget_sql: str  # drop its ledger rows
@@ -458,16 +472,6 @@ RESIDENT_MONTHS = MonthSource(
     forget_sql="staging/forget_resident_month.sql",
     stored_sql="staging/resident_month_stored.sql",
 )
-
-
-def _keyed_hash_columns(column: str, prefix: str, key: bytes) -> list[pl.Expr]:
-    """The keyed hash of an identifier column: ``person_key`` as its two 128-bit halves (the value
-    staging has always held); any other key as its first 64 bits (enough to group a commune's
-    households, and no more of the hash kept than needed)."""
-    halves = person_key_halves(column, key)
-    if prefix == "person_key":
-        return halves
-    return [halves[0].alias(prefix)]
 
 
 def ingest_roll_month(
@@ -570,14 +574,16 @@ def ingest_month(
             lap("read")
             pending.append(building / f"pending-{position:05d}.parquet")
             # Raw identifiers are replaced by their keyed hashes before anything is written.
-            hashed = [
-                expr
-                for column, prefix in month_source.keyed
-                for expr in _keyed_hash_columns(column, prefix, key)
-            ]
+            normalised = month_source.normalise(frame.lazy())
+            for column, prefix in month_source.keyed:
+                if prefix == "person_key":
+                    normalised = normalised.with_columns(*person_key_halves(column, key))
+                else:  # a household's members share its ID: hashed once per household
+                    distinct = frame.lazy().select(pl.col(column).unique())
+                    hashed = distinct.with_columns(person_key_halves(column, key)[0].alias(prefix))
+                    normalised = normalised.join(hashed, on=column, how="left", nulls_equal=True)
             (
-                month_source.normalise(frame.lazy())
-                .with_columns(*hashed, source_file=pl.lit(relative))
+                normalised.with_columns(source_file=pl.lit(relative))
                 .drop([column for column, _ in month_source.keyed])
                 .sink_parquet(pending[-1], compression="lz4")
             )

@@ -106,6 +106,7 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
         run_sql(connection, "intermediate/int_period_facts.sql", params)
         for level in ROLL_UP_LEVELS:
             run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
+        run_sql(connection, "intermediate/int_outreach_rolls.sql")
         run_sql(connection, "intermediate/int_outreach_people.sql", {**params, "commune_code": None})
         for sql in MART_SQL.values():
             run_sql(connection, sql, params)
@@ -124,6 +125,7 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
                 )
         _refresh_dependent_projections(connection, partition_key)
         connection.execute("drop table period_facts")
-        connection.execute("drop table outreach_people")
+        connection.execute("drop view outreach_people")
+        connection.execute("drop view outreach_rolls")
         connection.execute("drop table period_boundaries")
     return PeriodBuild(partition_key, rows, time.perf_counter() - started)

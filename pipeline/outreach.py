@@ -154,7 +154,8 @@ def export_lists(
 def _find_people(
     connection: duckdb.DuckDBPyConnection, params: dict, key: bytes, village: str | None, list_name: str
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The commune's persons in the list (pseudonymised), and the villages to write a file for."""
+    """The commune's persons in the list (pseudonymised), and the villages to write a file for; first
+    whether the request can be served at all (``key``: the one in use)."""
     month, commune = params["partition_key"], params["commune_code"]
     register_key, roll_key, commune_name, residents = run_sql(
         connection, "outreach/month_state.sql", params
@@ -174,6 +175,7 @@ def _find_people(
         )
     if residents == 0:
         raise OutreachError(f"the register of {month} has no resident of commune {commune} ({commune_name})")
+    run_sql(connection, "outreach/commune_rolls.sql", params)
     run_sql(connection, "intermediate/int_outreach_people.sql", params)
     villages = [name for (name,) in run_sql(connection, "outreach/villages.sql").fetchall()]
     if village is not None:

@@ -1,7 +1,9 @@
 -- Every resident of one period's register with what they miss: the definitions shared by the
 -- outreach mart (counts) and the outreach command (named lists, one commune: $commune_code, NULL for
--- all). Empty when the month has no register or no roll. Leaves the temp table outreach_people (with
--- the register row each person came from, by which the outreach command finds their name again).
+-- all). Empty when the month has no register or no roll. Leaves the temp view outreach_people (with
+-- the register row each person came from, by which the outreach command finds their name again): a
+-- view, so the mart reads it once without a copy of the register; a view cannot hold parameters, so
+-- they go in as variables.
 --   working age: 15 up to the statutory retirement age of their sex in the period's year (Labour Code
 --     2019: men 60 rising 3 months a year from 2021 to 62, women 55 rising 4 months a year to 60;
 --     with only the birth year known, rounded up);
@@ -11,8 +13,21 @@
 --     card of this month's roll that ended within the last three months (last_card_end: the latest
 --     end date of their BHYT cards over those months);
 --   due_to_renew: an active BHYT card whose valid_to falls in the next month;
---   household_covered: someone of the same household has active BHYT (NULL without household IDs).
-create or replace temp table outreach_people as
+-- (Whether someone of the same household has active BHYT is the outreach command's, for one commune:
+-- sql/outreach/list_people.sql.)
+set variable outreach_period = $period;
+
+set variable outreach_next_period = $next_period;
+
+set variable outreach_previous_period = $previous_period;
+
+set variable outreach_two_months_ago = $two_months_ago;
+
+set variable outreach_three_months_ago = $three_months_ago;
+
+set variable outreach_commune_code = $commune_code;
+
+create or replace temp view outreach_people as
 with register as (
     select
         person_key,
@@ -22,45 +37,69 @@ with register as (
         village,
         sex,
         birth_year,
-        year($period) - birth_year as age,
+        year(getvariable('outreach_period')) - birth_year as age,
         source_file,
         source_row
     from staging.residents
     where
-        period = $period
-        and ($commune_code is null or commune_code = $commune_code)
+        period = getvariable('outreach_period')
+        and (
+            getvariable('outreach_commune_code') is null
+            or commune_code = getvariable('outreach_commune_code')
+        )
         and exists (
             select 1 from staging.rolls as month_roll
-            where month_roll.period = $period
+            where month_roll.period = getvariable('outreach_period')
         )
 ),
 
-now as (
+-- Every flag from one pass over the month's roll and the three before it (of those, BHYT rows only),
+-- grouped by person: one scan and one aggregate, then one join to the register. outreach_rolls is
+-- staging.rolls for the mart (sql/intermediate/int_outreach_rolls.sql), and only one commune's
+-- residents' rows for the outreach command (sql/outreach/commune_rolls.sql).
+roll_flags as (
     select
-        person_key,
-        bool_or(scheme = 'BHYT' and is_active) as has_bhyt,
-        bool_or(scheme in ('BHXH_BB', 'BHXH_TN') and is_active) as has_bhxh,
+        rolls.person_key,
         bool_or(
-            scheme = 'BHYT' and is_active and valid_to > $period and valid_to <= $next_period
-        ) as bhyt_due
-    from staging.rolls
-    where period = $period and person_key in (select register.person_key from register)
-    group by person_key
-),
-
-bhyt_recent as (
-    select
-        person_key,
+            rolls.period = getvariable('outreach_period') and rolls.scheme = 'BHYT' and rolls.is_active
+        ) as has_bhyt,
         bool_or(
-            (period < $period and is_active) or (period = $period and valid_to > $three_months_ago)
+            rolls.period = getvariable('outreach_period')
+            and rolls.scheme in ('BHXH_BB', 'BHXH_TN')
+            and rolls.is_active
+        ) as has_bhxh,
+        bool_or(
+            rolls.period = getvariable('outreach_period')
+            and rolls.scheme = 'BHYT'
+            and rolls.is_active
+            and rolls.valid_to > getvariable('outreach_period')
+            and rolls.valid_to <= getvariable('outreach_next_period')
+        ) as bhyt_due,
+        bool_or(
+            rolls.scheme = 'BHYT'
+            and (
+                (rolls.period < getvariable('outreach_period') and rolls.is_active)
+                or (
+                    rolls.period = getvariable('outreach_period')
+                    and rolls.valid_to > getvariable('outreach_three_months_ago')
+                )
+            )
         ) as recently_covered,
-        max(valid_to) as last_card_end
-    from staging.rolls
+        max(rolls.valid_to) filter (where rolls.scheme = 'BHYT') as last_card_end
+    from outreach_rolls as rolls
     where
-        period in ($period, $previous_period, $two_months_ago, $three_months_ago)
-        and scheme = 'BHYT'
-        and person_key in (select register.person_key from register)
-    group by person_key
+        (
+            rolls.period = getvariable('outreach_period')
+            or (
+                rolls.period in (
+                    getvariable('outreach_previous_period'),
+                    getvariable('outreach_two_months_ago'),
+                    getvariable('outreach_three_months_ago')
+                )
+                and rolls.scheme = 'BHYT'
+            )
+        )
+    group by rolls.person_key
 ),
 
 flagged as (
@@ -69,17 +108,16 @@ flagged as (
         register.age >= 15
         and register.age <= case
             when register.sex = 'M'
-                then least(62, 60 + ceil(greatest(0, year($period) - 2020) * 3 / 12))
-            else least(60, 55 + ceil(greatest(0, year($period) - 2020) * 4 / 12))
+                then least(62, 60 + ceil(greatest(0, year(getvariable('outreach_period')) - 2020) * 3 / 12))
+            else least(60, 55 + ceil(greatest(0, year(getvariable('outreach_period')) - 2020) * 4 / 12))
         end as is_working_age,
-        coalesce(now.has_bhyt, false) as has_bhyt,
-        coalesce(now.has_bhxh, false) as has_bhxh,
-        coalesce(now.bhyt_due, false) as due_to_renew,
-        coalesce(bhyt_recent.recently_covered, false) as recently_covered,
-        bhyt_recent.last_card_end
+        coalesce(roll_flags.has_bhyt, false) as has_bhyt,
+        coalesce(roll_flags.has_bhxh, false) as has_bhxh,
+        coalesce(roll_flags.bhyt_due, false) as due_to_renew,
+        coalesce(roll_flags.recently_covered, false) as recently_covered,
+        roll_flags.last_card_end
     from register
-    left join now on register.person_key = now.person_key
-    left join bhyt_recent on register.person_key = bhyt_recent.person_key
+    left join roll_flags on register.person_key = roll_flags.person_key
 )
 
 select
@@ -96,10 +134,7 @@ select
     not has_bhyt and recently_covered as lapsed,
     due_to_renew,
     case when not has_bhyt then last_card_end end as last_card_end,
-    case
-        when household_key is not null
-            then bool_or(has_bhyt) over (partition by commune_code, household_key)
-    end as household_covered,
+    has_bhyt,
     source_file,
     source_row
 from flagged;

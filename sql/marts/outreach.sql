@@ -24,22 +24,40 @@ with successors as (
     where from_level = 'commune'
 ),
 
+-- Counted on the register's own communes first (one pass over the residents), then placed on each
+-- boundary: a commune's villages all go to one commune, so summing after placing is exact.
+reported as (
+    select
+        vintage,
+        commune_code,
+        village,
+        grouping(village) = 1 as is_commune_row,
+        count(*) as residents,
+        count(*) filter (where is_working_age) as working_age_residents,
+        count(*) filter (where not_covered_bhyt) as residents_without_bhyt,
+        count(*) filter (where not_covered_bhxh) as working_age_without_bhxh,
+        count(*) filter (where lapsed) as bhyt_lapsed_3m,
+        count(*) filter (where due_to_renew) as bhyt_due_next_month
+    from outreach_people
+    group by grouping sets ((vintage, commune_code), (vintage, commune_code, village))
+),
+
 located as (
     select
         boundaries.boundary,
         boundaries.vintage,
-        coalesce(successor.to_code, people.commune_code) as unit_code,
+        coalesce(successor.to_code, reported.commune_code) as unit_code,
         coalesce(successor.is_partial, false) as approximate,
-        people.*
-    from outreach_people as people
+        reported.*
+    from reported
     cross join period_boundaries as boundaries
     left join successors as successor
         on
-            people.vintage = successor.from_vintage
-            and people.commune_code = successor.from_code
+            reported.vintage = successor.from_vintage
+            and reported.commune_code = successor.from_code
             and boundaries.vintage = successor.to_vintage
             and successor.share_rank = 1
-    where boundaries.vintage = people.vintage or successor.to_code is not null
+    where boundaries.vintage = reported.vintage or successor.to_code is not null
 ),
 
 counted as (
@@ -48,22 +66,23 @@ counted as (
         vintage,
         unit_code,
         village,
-        count(*) as residents,
-        count(*) filter (where is_working_age) as working_age_residents,
-        count(*) filter (where not_covered_bhyt) as residents_without_bhyt,
-        count(*) filter (where not_covered_bhxh) as working_age_without_bhxh,
-        count(*) filter (where lapsed) as bhyt_lapsed_3m,
-        count(*) filter (where due_to_renew) as bhyt_due_next_month,
+        is_commune_row,
+        sum(residents)::bigint as residents,
+        sum(working_age_residents)::bigint as working_age_residents,
+        sum(residents_without_bhyt)::bigint as residents_without_bhyt,
+        sum(working_age_without_bhxh)::bigint as working_age_without_bhxh,
+        sum(bhyt_lapsed_3m)::bigint as bhyt_lapsed_3m,
+        sum(bhyt_due_next_month)::bigint as bhyt_due_next_month,
         bool_or(approximate) as approximate
     from located
-    group by grouping sets ((boundary, vintage, unit_code), (boundary, vintage, unit_code, village))
+    group by boundary, vintage, unit_code, village, is_commune_row
 )
 
 select
     $period as period,
     counted.boundary,
     counted.vintage,
-    case when counted.village is null then 'commune' else 'village' end as level,
+    case when counted.is_commune_row then 'commune' else 'village' end as level,
     units.province_code,
     provinces.name as province_name,
     counted.unit_code,
