@@ -106,7 +106,7 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
         run_sql(connection, "intermediate/int_period_facts.sql", params)
         for level in ROLL_UP_LEVELS:
             run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
-        run_sql(connection, "intermediate/int_outreach_rolls.sql")
+        run_sql(connection, "intermediate/int_outreach_rolls.sql", params)
         run_sql(connection, "intermediate/int_outreach_people.sql", {**params, "commune_code": None})
         for sql in MART_SQL.values():
             run_sql(connection, sql, params)
