@@ -1,5 +1,7 @@
 """Running by itself: the job, the nightly schedule, and the sensor that picks up new deliveries."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from assets.marts import MART_KEYS, UNPARTITIONED_INPUTS
@@ -33,13 +35,19 @@ pipeline_job = dg.define_asset_job(
 )
 
 
-def months_affected_by(month: str, source: str = "rolls") -> tuple[str, str]:
-    """A roll month feeds its own marts, the next month's retention and the outreach of the three
-    after it (lapsed cards), and, for December, the new participants of every month of the next year.
-    A register month feeds its own month's outreach only."""
+def months_affected_by(month: str, source: str = "rolls", raw: Path | None = None) -> tuple[str, str]:
+    """A roll month feeds its own marts, the next month's retention, the outreach of the three after
+    it that have a resident register under ``raw`` (lapsed cards), and, for December, the new
+    participants of every month of the next year. A register month feeds its own month's outreach
+    only. (Months without a register are not rebuilt for outreach: at national scale a month's marts
+    take minutes.)"""
     if source != "rolls":
         return month, month
-    last = shift_month(month, 12 if month.endswith("-12") else 3)
+    after = 1
+    if raw is not None:
+        registers = [k for k in (1, 2, 3) if (raw / "residents" / shift_month(month, k)).is_dir()]
+        after = max([after, *registers])
+    last = shift_month(month, 12 if month.endswith("-12") else after)
     return month, min(last, MONTHLY.get_last_partition_key())
 
 
@@ -94,7 +102,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext):
     requests = []
     for change in changes:
         if change.month and change.month in MONTHLY.get_partition_keys():
-            months = months_affected_by(change.month, change.source)
+            months = months_affected_by(change.month, change.source, paths.raw)
             requests.append(
                 dg.RunRequest(
                     run_key=change.run_key,

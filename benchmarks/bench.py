@@ -547,8 +547,8 @@ def register(args: argparse.Namespace, work: Path) -> dict:
     scale, month = args.register_scale, args.month
     data_dir = generated(work, scale, month, month, residents=True)
     folder, aside = data_dir / "raw" / "residents", data_dir / "raw" / ".residents-aside"
-    if aside.exists():  # an interrupted earlier run
-        folder.exists() or aside.rename(folder)
+    if aside.exists() and not folder.exists():  # an interrupted earlier run
+        aside.rename(folder)
     print(f"register: the month at scale {scale:g} without its register…", flush=True)
     folder.rename(aside)  # a hidden folder is not read
     try:
@@ -564,7 +564,9 @@ def register(args: argparse.Namespace, work: Path) -> dict:
         "outreach",
     )
     outreach = json.loads(out.splitlines()[-1])
-    register_rows = sum(pl_rows(path) for path in (data_dir / "raw" / "residents" / month).glob("*.parquet"))
+    register_rows = sum(
+        parquet_rows(path) for path in (data_dir / "raw" / "residents" / month).glob("*.parquet")
+    )
     return {
         "scale": scale,
         "month": month,
@@ -581,7 +583,7 @@ def register(args: argparse.Namespace, work: Path) -> dict:
     }
 
 
-def pl_rows(path: Path) -> int:
+def parquet_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_rows

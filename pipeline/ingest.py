@@ -248,31 +248,35 @@ SEX_CODES = {"m": "M", "nam": "M", "f": "F", "nữ": "F"}
 PERSON_ID_PATTERN = r"^(\d{10}|\d{12})$"
 
 
+def _as_date(schema: pl.Schema, column: str) -> pl.Expr:
+    """A date column: taken as it is when a Parquet file typed it, else parsed from its text."""
+    return pl.col(column) if schema[column] != pl.String else parse_date(column)
+
+
+def _raw_if_unparsed(schema: pl.Schema, column: str) -> pl.Expr:
+    """The raw text of ``column`` where ``<column>_parsed`` is null (for the quarantine's offending
+    value); never anything for a column a Parquet file typed (its values are all valid)."""
+    if schema[column] != pl.String:
+        return pl.lit(None, dtype=pl.String)
+    return pl.when(pl.col(f"{column}_parsed").is_null()).then(pl.col(column))
+
+
 def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Parse each value once; keep its raw text only where it did not parse (for the quarantine's
     offending value): at national scale a copy of every raw value would double the month's footprint.
     Dates and integers that a Parquet file already types are taken as they are (always valid; turning
     143M dates into text and back was a third of the reading time)."""
     schema = frame.collect_schema()
-
-    def typed(column: str) -> bool:
-        return schema[column] != pl.String
-
-    def as_date(column: str) -> pl.Expr:
-        return pl.col(column) if typed(column) else parse_date(column)
-
     parsed = frame.with_columns(
         sex_parsed=nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None),
         birth_year_parsed=_integer("birth_year"),
-        valid_from_parsed=as_date("valid_from"),
-        valid_to_parsed=as_date("valid_to"),
-        vintage_parsed=as_date("vintage"),
+        valid_from_parsed=_as_date(schema, "valid_from"),
+        valid_to_parsed=_as_date(schema, "valid_to"),
+        vintage_parsed=_as_date(schema, "vintage"),
     )
 
     def raw_if_unparsed(column: str) -> pl.Expr:
-        if typed(column):
-            return pl.lit(None, dtype=pl.String)
-        return pl.when(pl.col(f"{column}_parsed").is_null()).then(pl.col(column))
+        return _raw_if_unparsed(schema, column)
 
     person_id = pl.col("person_id")
     return parsed.select(
@@ -316,12 +320,14 @@ def _person_id_problem(person_id: pl.Expr) -> pl.Expr:
     )
 
 
-def per_distinct(frame: pl.LazyFrame, column: str, **outputs: pl.Expr) -> pl.LazyFrame:
-    """``outputs`` computed once per distinct value of ``column`` and joined back. A register's village
-    names, sexes and household IDs repeat over many rows, and Unicode normalisation or an HMAC per
-    row was most of the time spent reading it. (Row order does not matter: every row carries its
-    number.)"""
-    distinct = frame.select(pl.col(column).unique()).with_columns(**outputs)
+def per_distinct(
+    frame: pl.LazyFrame, column: str, values: pl.LazyFrame | None = None, **outputs: pl.Expr
+) -> pl.LazyFrame:
+    """``outputs`` computed once per distinct value of ``column`` (taken from ``values``, default
+    ``frame``: a cheaper plan with the same column) and joined back. A register's village names,
+    sexes and household IDs repeat over many rows, and Unicode normalisation or an HMAC per row was
+    most of the time spent reading it. (Row order does not matter: every row carries its number.)"""
+    distinct = (frame if values is None else values).select(pl.col(column).unique()).with_columns(**outputs)
     return frame.join(distinct, on=column, how="left", nulls_equal=True)
 
 
@@ -329,35 +335,26 @@ def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
     """The register's contract columns parsed like the rolls' (raw text kept only where a value did
     not parse); the village name is NFC text with its spaces trimmed and collapsed."""
     schema = frame.collect_schema()
-    typed_year = schema["birth_year"] != pl.String
-    typed_vintage = schema["vintage"] != pl.String
-    birth_year = _integer("birth_year")
-    vintage = pl.col("vintage") if typed_vintage else parse_date("vintage")
     frame = per_distinct(
         frame, "sex", sex_parsed=nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
     )
     frame = per_distinct(frame, "village", village_text=nfc("village").str.replace_all(r"\s+", " "))
     village = pl.col("village_text")
-    return frame.with_columns(birth_year_parsed=birth_year, vintage_parsed=vintage).select(
+    parsed = frame.with_columns(
+        birth_year_parsed=_integer("birth_year"), vintage_parsed=_as_date(schema, "vintage")
+    )
+    return parsed.select(
         ROW_NUMBER,
         pl.col("person_id"),
         _person_id_problem(pl.col("person_id")),
         pl.col("household_id"),
         pad_code("commune_code", "commune").alias("commune_code"),
         pl.when(village != "").then(village).alias("village"),
-        pl.when(pl.col("sex_parsed").is_null()).then(pl.col("sex")).alias("sex_raw"),
+        _raw_if_unparsed(schema, "sex").alias("sex_raw"),
         pl.col("sex_parsed").alias("sex"),
-        (
-            pl.lit(None, dtype=pl.String)
-            if typed_year
-            else pl.when(pl.col("birth_year_parsed").is_null()).then(pl.col("birth_year"))
-        ).alias("birth_year_raw"),
+        _raw_if_unparsed(schema, "birth_year").alias("birth_year_raw"),
         pl.col("birth_year_parsed").alias("birth_year"),
-        (
-            pl.lit(None, dtype=pl.String)
-            if typed_vintage
-            else pl.when(pl.col("vintage_parsed").is_null()).then(pl.col("vintage"))
-        ).alias("vintage_raw"),
+        _raw_if_unparsed(schema, "vintage").alias("vintage_raw"),
         pl.col("vintage_parsed").alias("vintage_declared"),
     )
 
@@ -579,9 +576,8 @@ def ingest_month(
                 if prefix == "person_key":
                     normalised = normalised.with_columns(*person_key_halves(column, key))
                 else:  # a household's members share its ID: hashed once per household
-                    distinct = frame.lazy().select(pl.col(column).unique())
-                    hashed = distinct.with_columns(person_key_halves(column, key)[0].alias(prefix))
-                    normalised = normalised.join(hashed, on=column, how="left", nulls_equal=True)
+                    hashed = {prefix: person_key_halves(column, key)[0]}
+                    normalised = per_distinct(normalised, column, values=frame.lazy(), **hashed)
             (
                 normalised.with_columns(source_file=pl.lit(relative))
                 .drop([column for column, _ in month_source.keyed])

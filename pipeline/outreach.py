@@ -28,7 +28,7 @@ from pipeline.ingest import RESIDENTS, sha256_of
 from pipeline.lock import RunLock
 from pipeline.marts import period_parameters
 from pipeline.months import MONTH_KEY
-from pipeline.pseudonym import KEY_ENV, fingerprint, key_file, person_key_halves
+from pipeline.pseudonym import KEY_ENV, existing_key, fingerprint, key_file, person_key_halves
 from pipeline.raw_io import ROW_NUMBER, RawFileError, pad_code, read_contract_file
 from pipeline.settings import DataPaths, make_private
 from pipeline.warehouse import connect_work, define_month_view, run_sql
@@ -79,15 +79,6 @@ def village_file_name(village: str, list_name: str) -> str:
     plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
     slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "village"
     return f"{slug}.csv" if list_name == ALL_LISTS else f"{slug}.{list_name}.csv"
-
-
-def existing_key(paths: DataPaths) -> bytes | None:
-    """The pseudonym key if one exists (the environment, or the data dir's key file); never a new
-    one: a new key could not find anybody."""
-    if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV].encode()
-    path = key_file(paths)
-    return path.read_bytes().strip() if path.is_file() else None
 
 
 def export_lists(
@@ -195,13 +186,7 @@ def _name(
 ) -> pl.DataFrame:
     """The persons with their names, addresses and phones, read again from the raw register rows they
     came from. A raw file that changed since it was ingested is refused (its rows may be other people)."""
-    ledger = dict(
-        connection.execute(
-            "select source_file, file_sha256 from staging.ingested_files where source = 'residents' "
-            "and partition_key = ?",
-            [month],
-        ).fetchall()
-    )
+    ledger = dict(run_sql(connection, "outreach/register_files.sql", {"partition_key": month}).fetchall())
     named = []
     for source_file, rows in people.group_by("source_file", maintain_order=True):
         relative = source_file[0]
@@ -251,14 +236,13 @@ def _ordered(people: pl.DataFrame) -> pl.DataFrame:
 
 
 def _list_row_text(people: pl.DataFrame) -> pl.DataFrame:
-    flags = ("lapsed", "not_covered_bhyt", "not_covered_bhxh", "due_to_renew")
     # A lapsed card says more than "no BHYT": the person is listed once, as lapsed.
     missing = pl.concat_list(
         [
             pl.when(pl.col(flag) & ~(pl.lit(flag == "not_covered_bhyt") & pl.col("lapsed"))).then(
-                pl.lit(MISSING_TEXT[flag])
+                pl.lit(text)
             )
-            for flag in flags
+            for flag, text in MISSING_TEXT.items()
         ]
     ).list.drop_nulls()
     lists = pl.concat_list([pl.when(pl.col(flag)).then(pl.lit(flag)) for flag in LISTS]).list.drop_nulls()

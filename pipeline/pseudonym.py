@@ -53,15 +53,23 @@ def load_key(paths: DataPaths | None = None) -> bytes:
     """The secret key: the environment variable, else the data dir's key file (created on first use;
     a key file left under the Dagster home by an earlier version is adopted, so its months stay
     readable)."""
-    from_env = os.environ.get(KEY_ENV)
-    if from_env:
-        return from_env.encode()
     paths = paths or DataPaths.from_env()
+    existing = existing_key(paths)
+    if existing is not None:
+        return existing
+    legacy = _legacy_key_file()
+    write_key_file(key_file(paths), legacy.read_bytes().strip() if legacy.is_file() else new_key())
+    return key_file(paths).read_bytes().strip()
+
+
+def existing_key(paths: DataPaths) -> bytes | None:
+    """The key in force if there is one (the environment variable, else the data dir's key file);
+    never a new one. Re-identification (``pipeline.outreach``) needs the key the data was keyed
+    with: a new key could find nobody."""
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV].encode()
     path = key_file(paths)
-    if not path.exists():
-        legacy = _legacy_key_file()
-        write_key_file(path, legacy.read_bytes().strip() if legacy.is_file() else new_key())
-    return path.read_bytes().strip()
+    return path.read_bytes().strip() if path.is_file() else None
 
 
 def new_key() -> bytes:

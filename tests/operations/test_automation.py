@@ -46,13 +46,21 @@ def test_the_first_night_of_a_month_finds_the_new_months_partition():
     assert keys[-1] == "2026-12" and keys[-2] == "2026-11"
 
 
-def test_a_roll_month_affects_itself_three_months_after_and_after_december_the_next_year():
-    # Retention (next month) and outreach's cards lapsed within three months.
-    assert months_affected_by("2025-08") == ("2025-08", "2025-11")
+def test_a_roll_month_affects_itself_the_next_month_and_after_december_the_next_year(tmp_path: Path):
+    assert months_affected_by("2025-08") == ("2025-08", "2025-09")
     assert months_affected_by("2024-12") == ("2024-12", "2025-12")
     assert months_affected_by("2025-12")[0] == "2025-12"
+    # Outreach's cards lapsed within three months: as far as a later month has a resident register.
+    raw = tmp_path / "raw"
+    assert months_affected_by("2025-08", raw=raw) == ("2025-08", "2025-09")
+    (raw / "residents" / "2025-10").mkdir(parents=True)
+    assert months_affected_by("2025-08", raw=raw) == ("2025-08", "2025-10")
+    (raw / "residents" / "2025-12").mkdir()  # four months after: its lapsed cards do not reach back
+    assert months_affected_by("2025-08", raw=raw) == ("2025-08", "2025-10")
+    (raw / "residents" / "2025-11").mkdir()
+    assert months_affected_by("2025-08", raw=raw) == ("2025-08", "2025-11")
     # A register month feeds its own month's outreach only.
-    assert months_affected_by("2025-08", "residents") == ("2025-08", "2025-08")
+    assert months_affected_by("2025-08", "residents", raw) == ("2025-08", "2025-08")
 
 
 def tick(cursor: str | None):
@@ -79,7 +87,7 @@ def test_the_sensor_runs_a_changed_roll_month_once_per_content_and_waits_for_sta
     assert requests == []  # first sight: could still be copying
     requests, cursor = tick(cursor)
     [request] = requests
-    assert tuple(request.tags[key] for key in RANGE) == ("2025-08", "2025-11")
+    assert tuple(request.tags[key] for key in RANGE) == ("2025-08", "2025-09")
     assert request.run_key.startswith("rolls/2025-08:") and request.asset_selection is None
     first_key = request.run_key
     assert tick(cursor)[0] == []  # nothing new
@@ -128,7 +136,7 @@ def test_a_removed_roll_month_triggers_its_partitions_so_they_are_emptied(data_d
     time.sleep(0.01)
     [request], cursor = tick(cursor)
     assert request.run_key.startswith("rolls/2025-08:removed#")
-    assert tuple(request.tags[key] for key in RANGE) == ("2025-08", "2025-11")
+    assert tuple(request.tags[key] for key in RANGE) == ("2025-08", "2025-09")
     assert tick(cursor)[0] == []
 
 
@@ -246,7 +254,7 @@ def test_deliveries_the_pipeline_already_ingested_and_published_are_not_run_agai
     [changed], cursor = settle(cursor)
     deliver(roll, published)
     [back], cursor = settle(cursor)
-    assert tuple(back.tags[key] for key in RANGE) == ("2025-08", "2025-11")
+    assert tuple(back.tags[key] for key in RANGE) == ("2025-08", "2025-09")
     assert back.run_key != changed.run_key
 
     # A month the pipeline never ingested is run on first sight.
