@@ -101,12 +101,13 @@ PLANS = Source(
 )
 TABLE_SOURCES = (AGGREGATES, POPULATION, LABOUR_FORCE, TARGETS, PLANS)
 # The resident register (an extension of the raw contract, docs/contracts/raw-data.md): who lives in
-# each commune and village. Names, addresses and phone numbers are in the files but are never read
-# (read_contract_file loads the contract's columns only); household_id is optional.
+# each commune and village. Names, addresses, phone numbers and the optional household_id are in the
+# files but are never read here (read_contract_file loads the columns asked for only): the outreach
+# command reads them again for the one commune it lists.
 RESIDENTS = Source(
     "residents",
     required=("person_id", "commune_code", "village", "sex", "birth_year"),
-    optional=("household_id", "vintage"),
+    optional=("vintage",),
     rules_sql="staging/stg_residents.sql",
     table="staging.residents",
 )
@@ -267,6 +268,7 @@ def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
     Dates and integers that a Parquet file already types are taken as they are (always valid; turning
     143M dates into text and back was a third of the reading time)."""
     schema = frame.collect_schema()
+    frame = per_distinct(frame, "commune_code", commune_padded=pad_code("commune_code", "commune"))
     parsed = frame.with_columns(
         sex_parsed=nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None),
         birth_year_parsed=_integer("birth_year"),
@@ -284,7 +286,7 @@ def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
         person_id,
         _person_id_problem(person_id),
         pl.col("scheme").str.to_uppercase().alias("scheme"),
-        pad_code("commune_code", "commune").alias("commune_code"),
+        pl.col("commune_padded").alias("commune_code"),
         raw_if_unparsed("sex").alias("sex_raw"),
         pl.col("sex_parsed").alias("sex"),
         raw_if_unparsed("birth_year").alias("birth_year_raw"),
@@ -320,14 +322,12 @@ def _person_id_problem(person_id: pl.Expr) -> pl.Expr:
     )
 
 
-def per_distinct(
-    frame: pl.LazyFrame, column: str, values: pl.LazyFrame | None = None, **outputs: pl.Expr
-) -> pl.LazyFrame:
-    """``outputs`` computed once per distinct value of ``column`` (taken from ``values``, default
-    ``frame``: a cheaper plan with the same column) and joined back. A register's village names,
-    sexes and household IDs repeat over many rows, and Unicode normalisation or an HMAC per row was
-    most of the time spent reading it. (Row order does not matter: every row carries its number.)"""
-    distinct = (frame if values is None else values).select(pl.col(column).unique()).with_columns(**outputs)
+def per_distinct(frame: pl.LazyFrame, column: str, **outputs: pl.Expr) -> pl.LazyFrame:
+    """``outputs`` computed once per distinct value of ``column`` and joined back. A month's commune
+    codes, village names and sexes repeat over millions of rows, and padding or Unicode normalisation
+    per row was a good part of the time spent reading them. (Row order does not matter: every row
+    carries its number.)"""
+    distinct = frame.select(pl.col(column).unique()).with_columns(**outputs)
     return frame.join(distinct, on=column, how="left", nulls_equal=True)
 
 
@@ -339,6 +339,7 @@ def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
         frame, "sex", sex_parsed=nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
     )
     frame = per_distinct(frame, "village", village_text=nfc("village").str.replace_all(r"\s+", " "))
+    frame = per_distinct(frame, "commune_code", commune_padded=pad_code("commune_code", "commune"))
     village = pl.col("village_text")
     parsed = frame.with_columns(
         birth_year_parsed=_integer("birth_year"), vintage_parsed=_as_date(schema, "vintage")
@@ -347,8 +348,7 @@ def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
         ROW_NUMBER,
         pl.col("person_id"),
         _person_id_problem(pl.col("person_id")),
-        pl.col("household_id"),
-        pad_code("commune_code", "commune").alias("commune_code"),
+        pl.col("commune_padded").alias("commune_code"),
         pl.when(village != "").then(village).alias("village"),
         _raw_if_unparsed(schema, "sex").alias("sex_raw"),
         pl.col("sex_parsed").alias("sex"),
@@ -435,9 +435,6 @@ class MonthSource:
 
     source: Source
     normalise: Callable[[pl.LazyFrame], pl.LazyFrame]
-    # (raw identifier column, its keyed-hash column): person_key as its two 128-bit halves (the value
-    # staging has always held); another key (household) as its first 64 bits, enough to group with.
-    keyed: tuple[tuple[str, str], ...]
     accepted_sql: str  # the judged month's accepted rows, as stored
     record_sql: str  # its ledger rows: key fingerprint, quarantine, rows accepted per file
     forget_sql: str  # drop its ledger rows
@@ -454,7 +451,6 @@ class MonthSource:
 ROLL_MONTHS = MonthSource(
     ROLLS,
     normalise_rolls,
-    keyed=(("person_id", "person_key"),),
     accepted_sql="staging/accepted_roll_rows.sql",
     record_sql="staging/record_roll_month.sql",
     forget_sql="staging/forget_roll_month.sql",
@@ -463,7 +459,6 @@ ROLL_MONTHS = MonthSource(
 RESIDENT_MONTHS = MonthSource(
     RESIDENTS,
     normalise_residents,
-    keyed=(("person_id", "person_key"), ("household_id", "household_key")),
     accepted_sql="staging/accepted_resident_rows.sql",
     record_sql="staging/record_resident_month.sql",
     forget_sql="staging/forget_resident_month.sql",
@@ -571,16 +566,10 @@ def ingest_month(
             lap("read")
             pending.append(building / f"pending-{position:05d}.parquet")
             # Raw identifiers are replaced by their keyed hashes before anything is written.
-            normalised = month_source.normalise(frame.lazy())
-            for column, prefix in month_source.keyed:
-                if prefix == "person_key":
-                    normalised = normalised.with_columns(*person_key_halves(column, key))
-                else:  # a household's members share its ID: hashed once per household
-                    hashed = {prefix: person_key_halves(column, key)[0]}
-                    normalised = per_distinct(normalised, column, values=frame.lazy(), **hashed)
             (
-                normalised.with_columns(source_file=pl.lit(relative))
-                .drop([column for column, _ in month_source.keyed])
+                month_source.normalise(frame.lazy())
+                .with_columns(*person_key_halves("person_id", key), source_file=pl.lit(relative))
+                .drop("person_id")
                 .sink_parquet(pending[-1], compression="lz4")
             )
             del frame

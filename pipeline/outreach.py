@@ -35,8 +35,12 @@ from pipeline.warehouse import connect_work, define_month_view, run_sql
 
 LISTS = ("not_covered_bhyt", "not_covered_bhxh", "lapsed", "due_to_renew")
 ALL_LISTS = "all"
-# The register's personal columns: read here, and nowhere else in the pipeline.
+# The register's personal columns: read here, and nowhere else in the pipeline. So is the household
+# ID: ingestion never reads it (a keyed hash of it per resident cost a sixth of the register's
+# ingestion, for a flag only this command uses, within one commune).
 PERSONAL_COLUMNS = ("full_name", "address", "phone")
+HOUSEHOLD_ID = "household_id"
+READ_AGAIN = (HOUSEHOLD_ID, *PERSONAL_COLUMNS)
 # What a person misses, as the list says it (Vietnamese, with English alongside).
 MISSING_TEXT = {
     "lapsed": "BHYT đã hết hạn (card lapsed)",
@@ -115,12 +119,10 @@ def export_lists(
             run_sql(connection, "staging/create_staging_tables.sql")
             for source in ("rolls", "residents"):
                 define_month_view(connection, source, paths.month_store(source))
-            people, villages = _find_people(connection, params, key, village, list_name)
-            progress(
-                f"{people.height:,} persons of commune {commune} in the lists; reading their register rows"
-            )
-            named = _name(paths, connection, month, people, key)
-            export = _write(paths, month, commune, named, villages, list_name, every_village=village is None)
+            residents, villages = _find_residents(connection, params, key, village)
+            progress(f"{residents.height:,} residents of commune {commune}; reading their register rows")
+            people = _in_list(_name(paths, connection, month, residents, key), villages, list_name)
+            export = _write(paths, month, commune, people, villages, list_name, every_village=village is None)
             run_sql(connection, "reference/outreach_exports.sql")
             run_sql(
                 connection,
@@ -142,11 +144,11 @@ def export_lists(
     return export
 
 
-def _find_people(
-    connection: duckdb.DuckDBPyConnection, params: dict, key: bytes, village: str | None, list_name: str
+def _find_residents(
+    connection: duckdb.DuckDBPyConnection, params: dict, key: bytes, village: str | None
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The commune's persons in the list (pseudonymised), and the villages to write a file for; first
-    whether the request can be served at all (``key``: the one in use)."""
+    """The commune's residents with what they miss (pseudonymised), and the villages to write a file
+    for; first whether the request can be served at all (``key``: the one in use)."""
     month, commune = params["partition_key"], params["commune_code"]
     register_key, roll_key, commune_name, residents = run_sql(
         connection, "outreach/month_state.sql", params
@@ -168,6 +170,7 @@ def _find_people(
         raise OutreachError(f"the register of {month} has no resident of commune {commune} ({commune_name})")
     run_sql(connection, "outreach/commune_rolls.sql", params)
     run_sql(connection, "intermediate/int_outreach_people.sql", params)
+    run_sql(connection, "outreach/commune_people.sql")
     villages = [name for (name,) in run_sql(connection, "outreach/villages.sql").fetchall()]
     if village is not None:
         village = unicodedata.normalize("NFC", " ".join(village.split()))
@@ -177,15 +180,15 @@ def _find_people(
                 f"({len(villages)} villages: see marts.outreach)"
             )
         villages = [village]
-    people = run_sql(connection, "outreach/list_people.sql", {"village": village, "list": list_name}).pl()
-    return people, villages
+    return connection.table("outreach_commune_people").pl(), villages
 
 
 def _name(
     paths: DataPaths, connection: duckdb.DuckDBPyConnection, month: str, people: pl.DataFrame, key: bytes
 ) -> pl.DataFrame:
-    """The persons with their names, addresses and phones, read again from the raw register rows they
-    came from. A raw file that changed since it was ingested is refused (its rows may be other people)."""
+    """The persons with their names, addresses, phones and household IDs, read again from the raw
+    register rows they came from. A raw file that changed since it was ingested is refused (its rows
+    may be other people)."""
     ledger = dict(run_sql(connection, "outreach/register_files.sql", {"partition_key": month}).fetchall())
     named = []
     for source_file, rows in people.group_by("source_file", maintain_order=True):
@@ -197,7 +200,7 @@ def _name(
                 f"{month} first (python -m pipeline run --period {month}); nothing was written"
             )
         try:
-            raw = read_contract_file(path, RESIDENTS.required, (*RESIDENTS.optional, *PERSONAL_COLUMNS))
+            raw = read_contract_file(path, RESIDENTS.required, (*RESIDENTS.optional, *READ_AGAIN))
         except RawFileError as error:
             raise OutreachError(str(error)) from None
         wanted = raw.join(rows.select(pl.col("source_row").alias(ROW_NUMBER)), on=ROW_NUMBER).with_columns(
@@ -213,14 +216,30 @@ def _name(
                 "first; nothing was written"
             )
         named.append(
-            rows.join(
-                wanted.select(pl.col(ROW_NUMBER).alias("source_row"), *PERSONAL_COLUMNS), on="source_row"
-            )
+            rows.join(wanted.select(pl.col(ROW_NUMBER).alias("source_row"), *READ_AGAIN), on="source_row")
         )
     return (
         pl.concat(named)
         if named
-        else people.with_columns(*(pl.lit(None, pl.String).alias(c) for c in PERSONAL_COLUMNS))
+        else people.with_columns(*(pl.lit(None, pl.String).alias(c) for c in READ_AGAIN))
+    )
+
+
+def _in_list(named: pl.DataFrame, villages: list[str], list_name: str) -> pl.DataFrame:
+    """The residents of ``villages`` in the list asked for, each with whether someone of their
+    household (the register's optional household_id) has active BHYT: null without a household ID."""
+    household_covered = pl.when(pl.col(HOUSEHOLD_ID).is_not_null()).then(
+        pl.col("has_bhyt").any().over(HOUSEHOLD_ID)
+    )
+    in_list = (
+        pl.col(list_name)
+        if list_name != ALL_LISTS
+        else pl.col("not_covered_bhyt") | pl.col("not_covered_bhxh") | pl.col("due_to_renew")
+    )
+    return (
+        named.with_columns(household_covered=household_covered)
+        .filter(in_list, pl.col("village").is_in(villages))
+        .drop(HOUSEHOLD_ID)
     )
 
 

@@ -28,6 +28,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.failures import find_os_failure
+from pipeline.raw_io import MONTH_SOURCES
 from pipeline.settings import MARTS, SQL_DIR, DataPaths, make_private
 
 log = logging.getLogger(__name__)
@@ -194,12 +195,15 @@ def define_month_view(connection: duckdb.DuckDBPyConnection, source: str, store:
 # that brings an older database there (idempotent files, run in order, each in one transaction).
 # 1: before versioning. 2: staging.roll_month_keys and staging.unread_raw_paths. 3: the resident
 # register's staging.resident_files and staging.resident_month_keys (all created by
-# create_staging_tables.sql).
-SCHEMA_VERSION = 3
+# create_staging_tables.sql). 4: staging.rolls and staging.residents show person_key's two stored
+# halves, and the register no household_key (the views are redefined over the month files present:
+# VIEWS_REDEFINED_AT).
+SCHEMA_VERSION = 4
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("staging/create_staging_tables.sql",),
     3: ("staging/create_staging_tables.sql",),
 }
+VIEWS_REDEFINED_AT = 4
 
 
 class SchemaTooNew(RuntimeError):
@@ -225,6 +229,9 @@ def ensure_schema(connection: duckdb.DuckDBPyConnection, paths: DataPaths) -> in
         with transaction(connection):
             for sql in MIGRATIONS.get(version, ()):
                 run_sql(connection, sql)
+            if version == VIEWS_REDEFINED_AT:
+                for source in MONTH_SOURCES:
+                    define_month_view(connection, source, paths.month_store(source))
             run_sql(connection, "migrations/record_schema_version.sql", {"version": version})
     return stored
 

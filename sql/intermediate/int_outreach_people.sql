@@ -14,7 +14,9 @@
 --     end date of their BHYT cards over those months);
 --   due_to_renew: an active BHYT card whose valid_to falls in the next month;
 -- (Whether someone of the same household has active BHYT is the outreach command's, for one commune:
--- sql/outreach/list_people.sql.)
+-- the household IDs are read from the raw register only there, like the names.)
+-- Persons are matched on the two stored 64-bit halves of person_key, not on the 128-bit value the
+-- staging views build for every row (which made the national aggregate a third slower).
 set variable outreach_period = $period;
 
 set variable outreach_next_period = $next_period;
@@ -30,8 +32,8 @@ set variable outreach_commune_code = $commune_code;
 create or replace temp view outreach_people as
 with register as (
     select
-        person_key,
-        household_key,
+        person_key_hi,
+        person_key_lo,
         vintage,
         commune_code,
         village,
@@ -54,12 +56,14 @@ with register as (
 ),
 
 -- Every flag from one pass over the month's roll and the three before it (of those, BHYT rows only),
--- grouped by person: one scan and one aggregate, then one join to the register. outreach_rolls is
+-- grouped by person: one scan and one aggregate, then one join to the register. Rows that can set no
+-- flag (BHTN, inactive BHXH) are left out before grouping. outreach_rolls is
 -- staging.rolls for the mart (sql/intermediate/int_outreach_rolls.sql), and only one commune's
 -- residents' rows for the outreach command (sql/outreach/commune_rolls.sql).
 roll_flags as (
     select
-        rolls.person_key,
+        rolls.person_key_hi,
+        rolls.person_key_lo,
         bool_or(
             rolls.period = getvariable('outreach_period') and rolls.scheme = 'BHYT' and rolls.is_active
         ) as has_bhyt,
@@ -89,7 +93,10 @@ roll_flags as (
     from outreach_rolls as rolls
     where
         (
-            rolls.period = getvariable('outreach_period')
+            (
+                rolls.period = getvariable('outreach_period')
+                and (rolls.scheme = 'BHYT' or (rolls.scheme in ('BHXH_BB', 'BHXH_TN') and rolls.is_active))
+            )
             or (
                 rolls.period in (
                     getvariable('outreach_previous_period'),
@@ -99,7 +106,7 @@ roll_flags as (
                 and rolls.scheme = 'BHYT'
             )
         )
-    group by rolls.person_key
+    group by rolls.person_key_hi, rolls.person_key_lo
 ),
 
 flagged as (
@@ -117,12 +124,15 @@ flagged as (
         coalesce(roll_flags.recently_covered, false) as recently_covered,
         roll_flags.last_card_end
     from register
-    left join roll_flags on register.person_key = roll_flags.person_key
+    left join roll_flags
+        on
+            register.person_key_hi = roll_flags.person_key_hi
+            and register.person_key_lo = roll_flags.person_key_lo
 )
 
 select
-    person_key,
-    household_key,
+    person_key_hi,
+    person_key_lo,
     vintage,
     commune_code,
     village,

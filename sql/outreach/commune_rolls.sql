@@ -7,7 +7,9 @@ set variable outreach_scope_commune = $commune_code;
 
 create or replace temp view outreach_rolls as
 with commune_residents as (
-    select residents.person_key
+    select
+        residents.person_key_hi,
+        residents.person_key_lo
     from staging.residents as residents
     where
         residents.period = getvariable('outreach_scope_period')
@@ -17,4 +19,6 @@ with commune_residents as (
 select rolls.*
 from staging.rolls as rolls
 semi join commune_residents
-    on rolls.person_key = commune_residents.person_key;
+    on
+        rolls.person_key_hi = commune_residents.person_key_hi
+        and rolls.person_key_lo = commune_residents.person_key_lo;

@@ -1,3 +1,3 @@
--- The villages of the commune in outreach_people (sql/intermediate/int_outreach_people.sql).
-select distinct village from outreach_people
+-- The villages of the commune in outreach_commune_people (sql/outreach/commune_people.sql).
+select distinct village from outreach_commune_people
 order by village

@@ -2,13 +2,11 @@
 -- them to one Parquet file aside (moved into the month's partition only with its ledger rows). It is
 -- also the index of the raw register by commune: source_file and source_row say where each accepted
 -- resident is, so the outreach command reads one commune's raw rows only. person_key is stored as its
--- two 64-bit halves, like the rolls'; household_key is the first 64 bits of the household ID's keyed
--- hash (NULL when the register has no household ID).
+-- two 64-bit halves, like the rolls'.
 select
     ruled.period_vintage as vintage,
     ruled.person_key_hi,
     ruled.person_key_lo,
-    ruled.household_key,
     case
         when ruled.code_vintage < ruled.period_vintage then ruled.mapped_code else ruled.commune_code
     end as commune_code,

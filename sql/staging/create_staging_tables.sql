@@ -11,6 +11,8 @@ select
     null::date as period,
     null::date as vintage,
     null::uhugeint as person_key,
+    null::ubigint as person_key_hi,
+    null::ubigint as person_key_lo,
     null::varchar as scheme,
     null::varchar as commune_code,
     null::varchar as sex,
@@ -31,7 +33,8 @@ select
     null::date as period,
     null::date as vintage,
     null::uhugeint as person_key,
-    null::ubigint as household_key,
+    null::ubigint as person_key_hi,
+    null::ubigint as person_key_lo,
     null::varchar as commune_code,
     null::varchar as village,
     null::varchar as sex,
@@ -224,7 +227,7 @@ left join quarantined
 -- noqa: disable=LT05
 comment on table staging.roll_files is 'Rows accepted per raw file of each roll month, counted in the stored month partition when it was written.';
 comment on table staging.resident_files is 'Rows accepted per raw file of each resident-register month, counted in the stored month partition when it was written.';
-comment on table staging.resident_month_keys is 'Per stored resident-register month, the fingerprint of the pseudonym key that produced its person and household keys.';
+comment on table staging.resident_month_keys is 'Per stored resident-register month, the fingerprint of the pseudonym key that produced its person keys.';
 comment on table staging.denominators is 'Population (kind population, the BHYT denominator) and working-age labour force (kind labour_force, the BHXH/BHTN denominator) per unit and year, in the vintage of the row.';
 comment on table staging.quarantine is 'Rows rejected by ingestion: the source file and data row, the rule broken, the column and the offending value (never a raw identifier).';
 comment on table staging.unread_raw_paths is 'Paths under raw/ (relative) that no run reads, and why: listed by the last raw_inventory run, warned by its every_raw_path_read check.';

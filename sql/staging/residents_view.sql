@@ -9,7 +9,8 @@ select
     period,
     vintage,
     (person_key_hi::uhugeint << 64) | person_key_lo::uhugeint as person_key,
-    household_key,
+    person_key_hi,
+    person_key_lo,
     commune_code,
     village,
     sex,
@@ -19,4 +20,4 @@ select
     source_row
 from read_parquet($residents_glob, hive_partitioning = true, hive_types = { 'period': date });
 
-comment on view staging.residents is 'The resident register accepted by ingestion, one row per person and month, read from one Parquet file per month. person_key is the same keyed hash as in staging.rolls; household_key a keyed hash of the household ID. Names, addresses, phone numbers and raw identifiers are never stored.'; -- noqa: LT05
+comment on view staging.residents is 'The resident register accepted by ingestion, one row per person and month, read from one Parquet file per month. person_key is the same keyed hash as in staging.rolls (person_key_hi, person_key_lo: its two stored 64-bit halves, the cheaper join key). Names, addresses, phone numbers, household IDs and raw identifiers are never stored.'; -- noqa: LT05

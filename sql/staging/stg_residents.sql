@@ -27,14 +27,16 @@ select
 from month_rows_located;
 
 -- Every accepted-by-rule row after the first of its person. Persons listed more than once are found
--- by one grouping pass first, so the ordering window runs over those few only.
+-- first by one grouping pass over the key columns of the pending files alone (no lookup or rule is
+-- evaluated for it), so the ordering window runs over those few persons only, among the rows that
+-- pass the rules.
 create or replace temp table resident_repeats as
 with repeating_persons as (
     select
         person_key_hi,
         person_key_lo
-    from resident_rows_ruled
-    where row_rule is null
+    from read_parquet(getvariable('month_pending'))
+    where person_key_hi is not null
     group by person_key_hi, person_key_lo
     having count(*) > 1
 ),

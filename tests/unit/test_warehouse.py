@@ -275,3 +275,34 @@ def test_a_publication_records_the_quarantine_per_rule_and_whether_the_data_is_s
             True,
         ),
     ]
+
+
+def test_a_layout_3_database_gets_views_with_the_person_key_halves_over_its_stored_months(tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    partition = paths.month_store("rolls") / "period=2025-08-31" / "part.parquet"
+    partition.parent.mkdir(parents=True)
+    with connect_work(paths) as connection:
+        connection.execute(
+            "copy (select date '2025-07-01' as vintage, 1::ubigint as person_key_hi, "
+            "2::ubigint as person_key_lo, 'BHYT' as scheme, '00004' as commune_code, 'F' as sex, "
+            "1990::smallint as birth_year, "
+            "'GD' as bhyt_object_code, date '2025-01-01' as valid_from, date '2025-12-31' as valid_to, "
+            "true as is_active, false as code_remapped, false as in_both_bhxh, "
+            f"'rolls/2025-08/a.csv' as source_file, 1::bigint as source_row) to '{partition}'"
+        )
+        # What layout 3 left: a view over the month files without the halves, and version 3 recorded.
+        files = f"{partition.parent.parent}/period=*/part.parquet"
+        old_view = (
+            "create or replace view staging.rolls as select period, "  # noqa: S608
+            "(person_key_hi::uhugeint << 64) | person_key_lo::uhugeint as person_key, scheme "
+            f"from read_parquet('{files}', hive_partitioning = true)"
+        )
+        connection.execute(old_view)
+        connection.execute("delete from staging.schema_version")
+        connection.execute("insert into staging.schema_version (version) values (3)")
+    with connect_work(paths) as connection:
+        assert connection.execute("select max(version) from staging.schema_version").fetchone() == (4,)
+        assert connection.execute(
+            "select person_key_hi, person_key_lo, person_key = (1::uhugeint << 64) + 2 from staging.rolls"
+        ).fetchall() == [(1, 2, True)]
+        assert connection.execute("select count(*) from staging.residents").fetchone() == (0,)
