@@ -258,6 +258,9 @@ def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
             "checkpoint_threshold": CHECKPOINT_THRESHOLD,
         },
     )
+    # DuckDB draws a progress bar on stdout for queries over 2 s: noise in the step logs and in the
+    # outreach command's output, which has its own progress lines. (A connection's setting only.)
+    connection.execute("set enable_progress_bar = false")
     os.chmod(paths.work_db, 0o600)
     try:
         ensure_schema(connection, paths)

@@ -9,6 +9,8 @@
 -- Facts of an older vintage are re-expressed through ref.admin_crosswalk: each source's count is
 -- apportioned over its links by largest remainder, so totals are preserved exactly and national
 -- totals are identical on both boundaries. Higher levels are added by int_roll_up_level.sql.
+-- Persons are matched on the two stored 64-bit halves of person_key (staging.rolls shows both), which
+-- hash several times faster than the 128-bit value the view builds for every row.
 create or replace temp table period_facts as
 with boundaries as (
     select * from period_boundaries
@@ -78,7 +80,7 @@ bhxh_persons as (
     select arg_min(commune_code, scheme) as code
     from rolls_now
     where is_active and scheme in ('BHXH_BB', 'BHXH_TN')
-    group by person_key
+    group by person_key_hi, person_key_lo
 ),
 
 bhxh_counts as (
@@ -127,7 +129,8 @@ object_codes as (
 
 year_start_active as (
     select distinct
-        person_key,
+        person_key_hi,
+        person_key_lo,
         scheme
     from rolls_year_start
     where is_active
@@ -141,7 +144,10 @@ new_this_year as (
         rolls_now.bhyt_object_code
     from rolls_now
     anti join year_start_active
-        on rolls_now.person_key = year_start_active.person_key and rolls_now.scheme = year_start_active.scheme
+        on
+            rolls_now.person_key_hi = year_start_active.person_key_hi
+            and rolls_now.person_key_lo = year_start_active.person_key_lo
+            and rolls_now.scheme = year_start_active.scheme
     where rolls_now.is_active and exists (select 1 from rolls_year_start)
 ),
 
@@ -172,7 +178,8 @@ new_participants as (
 
 active_now as (
     select
-        person_key,
+        person_key_hi,
+        person_key_lo,
         scheme,
         commune_code,
         vintage,
@@ -183,7 +190,8 @@ active_now as (
 
 active_before as (
     select
-        person_key,
+        person_key_hi,
+        person_key_lo,
         scheme,
         commune_code,
         vintage
@@ -197,13 +205,16 @@ retention as (
         active_now.vintage,
         'commune' as level,
         active_now.commune_code as code,
-        case when active_before.person_key is null then 'new' else 'continuing' end as measure,
+        case when active_before.person_key_hi is null then 'new' else 'continuing' end as measure,
         active_now.scheme as key,
         count(*) as value,
         'roll' as source
     from active_now
     left join active_before
-        on active_now.person_key = active_before.person_key and active_now.scheme = active_before.scheme
+        on
+            active_now.person_key_hi = active_before.person_key_hi
+            and active_now.person_key_lo = active_before.person_key_lo
+            and active_now.scheme = active_before.scheme
     where exists (select 1 from rolls_before)
     group by all
     union all
@@ -217,7 +228,10 @@ retention as (
         'roll' as source
     from active_before
     anti join active_now
-        on active_before.person_key = active_now.person_key and active_before.scheme = active_now.scheme
+        on
+            active_before.person_key_hi = active_now.person_key_hi
+            and active_before.person_key_lo = active_now.person_key_lo
+            and active_before.scheme = active_now.scheme
     where exists (select 1 from rolls_now)
     group by all
     union all
