@@ -122,7 +122,9 @@ def export_lists(
             residents, villages = _find_residents(connection, params, key, village)
             progress(f"{residents.height:,} residents of commune {commune}; reading their register rows")
             people = _in_list(_name(paths, connection, month, residents, key), villages, list_name)
-            export = _write(paths, month, commune, people, villages, list_name, every_village=village is None)
+            export = _plan(paths, month, commune, people, villages, list_name)
+            # Recorded before the files are written: names have been read, so an export that fails
+            # midway (a full disk) is still in the audit, never the other way round.
             run_sql(connection, "reference/outreach_exports.sql")
             run_sql(
                 connection,
@@ -139,6 +141,7 @@ def export_lists(
                     "key_fingerprint": fingerprint(key),
                 },
             )
+            _write(paths, export, people, villages, list_name, every_village=village is None)
     finally:
         lock.release()
     return export
@@ -281,23 +284,30 @@ def _list_row_text(people: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _plan(
+    paths: DataPaths, month: str, commune: str, people: pl.DataFrame, villages: list[str], list_name: str
+) -> Export:
+    """Where the lists go and how many persons each file lists: one file per village, also when nobody
+    of it is listed (a village's earlier list must not stay behind)."""
+    listed = dict(people.group_by("village").len().iter_rows())
+    files = {village_file_name(village, list_name): listed.get(village, 0) for village in villages}
+    return Export(paths.restricted / "outreach" / month / commune, files)
+
+
 def _write(
     paths: DataPaths,
-    month: str,
-    commune: str,
+    export: Export,
     people: pl.DataFrame,
     villages: list[str],
     list_name: str,
     every_village: bool,
-) -> Export:
-    """One CSV per village, also when nobody of it is listed (a village's earlier list must not stay
-    behind), in UTF-8 with a byte-order mark so that spreadsheet programs show the diacritics; each
-    written to a private temporary file and renamed into place. Exporting every village also removes
-    that list's files of villages the register no longer has."""
-    directory = paths.restricted / "outreach" / month / commune
+) -> None:
+    """The files of ``export``, in UTF-8 with a byte-order mark so that spreadsheet programs show the
+    diacritics; each written to a private temporary file and renamed into place. Exporting every
+    village also removes that list's files of villages the register no longer has."""
+    directory = export.directory
     for folder in (paths.restricted, paths.restricted / "outreach", directory.parent, directory):
         make_private(folder)
-    files = {}
     ordered = _ordered(people)
     for village in villages:
         group = ordered.filter(pl.col("village") == village)
@@ -313,12 +323,10 @@ def _write(
             os.replace(pending, target)
         finally:
             pending.unlink(missing_ok=True)
-        files[name] = group.height
     if every_village:
         same_list = re.compile(
             r"^[a-z0-9-]+\.csv$" if list_name == ALL_LISTS else rf"^[a-z0-9-]+\.{list_name}\.csv$"
         )
         for leftover in directory.iterdir():
-            if same_list.match(leftover.name) and leftover.name not in files:
+            if same_list.match(leftover.name) and leftover.name not in export.files:
                 leftover.unlink()
-    return Export(directory, files)

@@ -180,3 +180,26 @@ def test_exports_are_audited_and_names_reach_no_table_log_or_event(built):
             assert resident.person_id not in text, f"a raw ID in the {place}"
     assert not any(paths.marts.rglob("*.csv"))
     assert paths.marts not in export_lists(paths, fx.MONTH, fx.COMMUNE).directory.parents
+
+
+def test_an_export_that_fails_while_writing_is_still_audited(built, monkeypatch):
+    paths, _ = built
+
+    def audited() -> int:
+        with duckdb.connect(str(paths.work_db), read_only=True) as work:
+            return work.execute(
+                "select count(*) from ref.outreach_exports where list = 'lapsed' and village = 'Thôn Đông'"
+            ).fetchone()[0]
+
+    before = audited()
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pipeline.outreach._list_row_text", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        export_lists(paths, fx.MONTH, fx.COMMUNE, village="Thôn Đông", list_name="lapsed")
+    # The names were read: the attempt is in the audit although no file was written.
+    assert audited() == before + 1
+    directory = paths.restricted / "outreach" / fx.MONTH / fx.COMMUNE
+    assert not list(directory.glob(".*.tmp"))
