@@ -17,7 +17,9 @@ Sections (each printed, and written as JSON and markdown under --out):
   the example queries of docs/marts.md on the 96-month warehouse.
 - register: one month at --register-scale generated with its resident register, run without the
   register and with it (what the register adds to the month's run), then the outreach lists of the
-  commune with most residents (`python -m pipeline outreach`'s path), timed.
+  commune with most residents (`python -m pipeline outreach`'s path), timed. With --register-history N,
+  the N months before it (rolls and registers) are run first, untimed, so that the measured month's
+  outreach also reads the three previous months' rolls, as a nightly run does.
 
 Every measured command runs in its own child process; peak memory is that child's max RSS (the
 in-process Dagster executor runs every step in it). Generated data is kept under --work and reused.
@@ -39,6 +41,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from pipeline.months import shift_month
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCH_KEY = "benchmark-only-pseudonym-key"
@@ -544,19 +548,23 @@ def backfill(args: argparse.Namespace, work: Path) -> dict:
 
 def register(args: argparse.Namespace, work: Path) -> dict:
     """What the resident register adds to one month's run, and the outreach lists of one commune."""
-    scale, month = args.register_scale, args.month
-    data_dir = generated(work, scale, month, month, residents=True)
+    scale, month, history = args.register_scale, args.month, args.register_history
+    first = shift_month(month, -history)
+    data_dir = generated(work, scale, first, month, residents=True)
     folder, aside = data_dir / "raw" / "residents", data_dir / "raw" / ".residents-aside"
     if aside.exists() and not folder.exists():  # an interrupted earlier run
         aside.rename(folder)
+    if history:
+        print(f"register: the {history} month(s) before {month}, with registers (not timed)…", flush=True)
+        run_pipeline(data_dir, work, scale, first, shift_month(month, -1))
     print(f"register: the month at scale {scale:g} without its register…", flush=True)
     folder.rename(aside)  # a hidden folder is not read
     try:
-        without = run_pipeline(data_dir, work, scale, month, month)
+        without = run_pipeline(data_dir, work, scale, month, month, fresh=not history)
     finally:
         aside.rename(folder)
     print("register: with it…", flush=True)
-    with_register = run_pipeline(data_dir, work, scale, month, month)
+    with_register = run_pipeline(data_dir, work, scale, month, month, fresh=not history)
     print("register: outreach lists of the largest commune…", flush=True)
     seconds, peak, out = measure(
         child_command("outreach", data_dir, "--first", month),
@@ -570,6 +578,7 @@ def register(args: argparse.Namespace, work: Path) -> dict:
     return {
         "scale": scale,
         "month": month,
+        "history_months": history,
         "roll_rows": with_register.rows,
         "register_rows": register_rows,
         "without_register_s": round(without.seconds, 1),
@@ -662,6 +671,12 @@ def main() -> int:
         default=0.0,
         help="scale of the resident-register section: the month without and with its register, and "
         "the outreach lists of one commune (0 skips)",
+    )
+    parser.add_argument(
+        "--register-history",
+        type=int,
+        default=0,
+        help="months of rolls and registers held before the register section's month (run first, untimed)",
     )
     parser.add_argument("--skip-main", action="store_true")
     parser.add_argument("--work", type=Path, default=Path("/tmp/coverage-bench"))
