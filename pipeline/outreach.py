@@ -29,7 +29,7 @@ from pipeline.lock import RunLock
 from pipeline.marts import period_parameters
 from pipeline.months import MONTH_KEY
 from pipeline.pseudonym import KEY_ENV, existing_key, fingerprint, key_file, person_key_halves
-from pipeline.raw_io import ROW_NUMBER, RawFileError, pad_code, read_contract_file
+from pipeline.raw_io import MONTH_SOURCES, ROW_NUMBER, RawFileError, pad_code, read_contract_file
 from pipeline.settings import DataPaths, make_private
 from pipeline.warehouse import connect_work, define_month_view, run_sql
 
@@ -117,7 +117,7 @@ def export_lists(
     try:
         with connect_work(paths) as connection:
             run_sql(connection, "staging/create_staging_tables.sql")
-            for source in ("rolls", "residents"):
+            for source in MONTH_SOURCES:
                 define_month_view(connection, source, paths.month_store(source))
             residents, villages = _find_residents(connection, params, key, village)
             progress(f"{residents.height:,} residents of commune {commune}; reading their register rows")

@@ -3,18 +3,13 @@ agree on the coverage rows. No timing is asserted."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from benchmarks.bench import differences
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.harness import run_harness
 
 
 def test_differences_sees_a_changed_count_and_a_changed_percentage():
@@ -38,31 +33,7 @@ def test_differences_sees_a_changed_count_and_a_changed_percentage():
 
 @pytest.mark.slow
 def test_the_harness_runs_and_the_three_agree(tmp_path: Path):
-    env = {**os.environ, "PIPELINE_PSEUDONYM_KEY": "unused-the-harness-sets-its-own"}
-    env.pop("PIPELINE_DATA_DIR", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.bench",
-            "--scale",
-            "0.001",
-            "--register-scale",
-            "0.001",
-            "--work",
-            str(tmp_path / "work"),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    [report_file] = (tmp_path / "out").glob("bench-*.json")
-    report = json.loads(report_file.read_text())
+    result, report = run_harness(tmp_path, "--scale", "0.001", "--register-scale", "0.001")
     main = report["main"]
     assert [row["what"] for row in main["rows"]] == ["pipeline", "floor", "pandas"]
     assert main["coverage_rows_differing"] == {"floor": 0, "pandas": 0}

@@ -3,35 +3,20 @@ file of its own so that the two workers of `make test` run it beside the main ha
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from benchmarks.bench import PROJECT_ROOT
+from tests.benchmarks.harness import run_harness
 
 
 @pytest.mark.slow
 def test_the_register_section_can_hold_earlier_months_first(tmp_path: Path):
-    env = {**os.environ, "PIPELINE_PSEUDONYM_KEY": "unused-the-harness-sets-its-own"}
-    env.pop("PIPELINE_DATA_DIR", None)
-    arguments = ["--skip-main", "--register-scale", "0.001", "--register-history", "1"]
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench", *arguments, "--work", str(tmp_path / "work")]
-        + ["--out", str(tmp_path / "out")],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    result, report = run_harness(
+        tmp_path, "--skip-main", "--register-scale", "0.001", "--register-history", "1"
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    [report_file] = (tmp_path / "out").glob("bench-*.json")
-    register = json.loads(report_file.read_text())["register"]
+    register = report["register"]
     assert register["history_months"] == 1
     assert "the 1 month(s) before 2025-08, with registers" in result.stdout
     # The measured runs build the last month only: its roll rows, not both months'.
