@@ -52,9 +52,11 @@ def run_floor(data_dir: Path, month: str, key: bytes, work: Path, threads: int |
     pending = []
     for number, path in enumerate(sorted((raw / "rolls" / month).glob("*.parquet"))):
         pending.append(work / f"pending-{number:05d}.parquet")
-        digest = pl.col("person_id").chash.hmac_sha256(key=key.decode())
+        # The digest as a column of its own: as one expression used twice, polars computes it twice.
+        digest = pl.col("digest")
         (
             pl.scan_parquet(path)
+            .with_columns(pl.col("person_id").chash.hmac_sha256(key=key.decode()).alias("digest"))
             .select(
                 pl.col("scheme").str.to_uppercase(),
                 pl.col("commune_code"),

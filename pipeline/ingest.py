@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from pipeline.months import month_end
-from pipeline.pseudonym import KEY_ENV, KeyMismatch, fingerprint, key_file, load_key, person_key_halves
+from pipeline.pseudonym import KEY_ENV, KeyMismatch, fingerprint, key_file, load_key, with_person_key
 from pipeline.raw_io import (
     ROW_NUMBER,
     RawFileError,
@@ -567,8 +567,8 @@ def ingest_month(
             pending.append(building / f"pending-{position:05d}.parquet")
             # Raw identifiers are replaced by their keyed hashes before anything is written.
             (
-                month_source.normalise(frame.lazy())
-                .with_columns(*person_key_halves("person_id", key), source_file=pl.lit(relative))
+                with_person_key(month_source.normalise(frame.lazy()), "person_id", key)
+                .with_columns(source_file=pl.lit(relative))
                 .drop("person_id")
                 .sink_parquet(pending[-1], compression="lz4")
             )

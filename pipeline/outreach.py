@@ -28,7 +28,7 @@ from pipeline.ingest import RESIDENTS, sha256_of
 from pipeline.lock import RunLock
 from pipeline.marts import period_parameters
 from pipeline.months import MONTH_KEY
-from pipeline.pseudonym import KEY_ENV, existing_key, fingerprint, key_file, person_key_halves
+from pipeline.pseudonym import KEY_ENV, existing_key, fingerprint, key_file, with_person_key
 from pipeline.raw_io import MONTH_SOURCES, ROW_NUMBER, RawFileError, pad_code, read_contract_file
 from pipeline.settings import DataPaths, make_private
 from pipeline.warehouse import connect_work, define_month_view, run_sql
@@ -206,8 +206,8 @@ def _name(
             raw = read_contract_file(path, RESIDENTS.required, (*RESIDENTS.optional, *READ_AGAIN))
         except RawFileError as error:
             raise OutreachError(str(error)) from None
-        wanted = raw.join(rows.select(pl.col("source_row").alias(ROW_NUMBER)), on=ROW_NUMBER).with_columns(
-            *person_key_halves("person_id", key)
+        wanted = with_person_key(
+            raw.join(rows.select(pl.col("source_row").alias(ROW_NUMBER)), on=ROW_NUMBER), "person_id", key
         )
         same = rows.join(
             wanted.select(pl.col(ROW_NUMBER).alias("source_row"), "person_key_hi", "person_key_lo"),

@@ -24,6 +24,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import polars_hash  # noqa: F401  (registers the .chash expression namespace)
@@ -32,6 +33,8 @@ from pipeline.settings import PROJECT_ROOT, DataPaths, make_private
 
 KEY_ENV = "PIPELINE_PSEUDONYM_KEY"
 KEY_HALVES = ("person_key_hi", "person_key_lo")
+_DIGEST = "_person_key_digest"
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 # The label whose keyed hash identifies a key. Changing it would make every stored month look foreign.
 _FINGERPRINT_LABEL = b"coverage-pipeline/pseudonym-key-fingerprint/v1"
 
@@ -93,11 +96,19 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
-def person_key_halves(person_id: str, key: bytes) -> list[pl.Expr]:
-    """``person_key_hi`` and ``person_key_lo``: bits 0-63 and 64-127 of HMAC-SHA-256(key, person_id),
-    null where the identifier is null. The raw column itself is left to the caller to drop."""
-    digest = pl.col(person_id).chash.hmac_sha256(key=key.decode())
-    return [
-        digest.str.slice(offset, 16).str.to_integer(base=16, dtype=pl.UInt64).alias(name)
-        for offset, name in zip((0, 16), KEY_HALVES, strict=True)
-    ]
+def with_person_key(frame: FrameT, person_id: str, key: bytes) -> FrameT:
+    """``frame`` with ``person_key_hi`` and ``person_key_lo``: bits 0-63 and 64-127 of
+    HMAC-SHA-256(key, person_id), null where the identifier is null. The raw column itself is left to
+    the caller to drop.
+
+    The digest is a column of its own before it is cut in two: written as one expression used twice,
+    polars' streaming engine computed the HMAC twice (10M IDs: 3.8 s against 2.5 s)."""
+    digest = pl.col(_DIGEST)
+    return (
+        frame.with_columns(pl.col(person_id).chash.hmac_sha256(key=key.decode()).alias(_DIGEST))
+        .with_columns(
+            digest.str.slice(offset, 16).str.to_integer(base=16, dtype=pl.UInt64).alias(name)
+            for offset, name in zip((0, 16), KEY_HALVES, strict=True)
+        )
+        .drop(_DIGEST)
+    )
