@@ -410,13 +410,22 @@ def _quoted_identifier(name: str) -> str:
 
 
 def remove_stale_builds(paths: DataPaths) -> list[Path]:
-    """Half-built files left by a killed run (their process is gone) are removed."""
+    """What a killed process was building (its pid is in the name, and it is gone) is removed: a
+    warehouse being published (``.coverage.duckdb.<pid>.<id>.building``) and a person-level month
+    being ingested (``<source>_building/<month>.<pid>.<id>/`` in the working area, which holds a
+    national month's pending files: gigabytes)."""
     removed = []
-    for leftover in paths.marts.glob(f".{paths.warehouse.name}.*.building*"):
-        pid = leftover.name.split(".")[3] if leftover.name.count(".") >= 4 else ""
+    published = [(p, 3) for p in paths.marts.glob(f".{paths.warehouse.name}.*.building*")]
+    months = [(p, 1) for p in paths.work_dir.glob("*_building/*")] if paths.work_dir.is_dir() else []
+    for leftover, pid_at in published + months:
+        parts = leftover.name.split(".")
+        pid = parts[pid_at] if len(parts) > pid_at + 1 else ""
         if pid.isdigit() and _process_alive(int(pid)):
             continue
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
         removed.append(leftover)
     return removed
 

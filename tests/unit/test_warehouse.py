@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -82,6 +84,21 @@ def test_stale_builds_of_a_live_process_are_left_alone(tmp_path: Path):
     mine.write_bytes(b"in progress")
     assert warehouse.remove_stale_builds(paths) == []
     assert mine.exists()
+
+
+def test_a_month_half_ingested_by_a_process_that_is_gone_is_removed_and_a_live_ones_kept(tmp_path: Path):
+    """A killed ingestion leaves <source>_building/<month>.<pid>.<id>/ with its pending files (GBs at
+    national scale); the next writer clears it, never what a live process is building."""
+    paths = DataPaths(tmp_path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = paths.work_dir / "rolls_building" / f"2025-07.{dead.pid}.abcdef12"
+    live = paths.work_dir / "residents_building" / f"2025-07.{os.getpid()}.12345678"
+    for building in (gone, live):
+        building.mkdir(parents=True)
+        (building / "pending-00001.parquet").write_bytes(b"half written")
+    assert warehouse.remove_stale_builds(paths) == [gone]
+    assert not gone.exists() and (live / "pending-00001.parquet").exists()
 
 
 def _retention_row(connection, period: str, continuing: int) -> None:
