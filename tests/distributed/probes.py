@@ -1,0 +1,31 @@
+"""Read a deployment's Dagster instance (DAGSTER_HOME, PostgreSQL) from outside the test process,
+as an operator would: ``python -m tests.distributed.probes step_pids|run_status``; prints JSON about
+the latest run."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import dagster as dg
+
+
+def main(what: str) -> dict:
+    instance = dg.DagsterInstance.get()
+    (run,) = instance.get_runs(limit=1)
+    events = [record.dagster_event for record in instance.all_logs(run.run_id) if record.dagster_event]
+    starts = [e for e in events if e.event_type == dg.DagsterEventType.STEP_START]
+    if what == "step_pids":
+        # Which processes ran the steps, and which one coordinated the run.
+        coordinator = next(e.pid for e in events if e.event_type == dg.DagsterEventType.RUN_START)
+        pids = sorted({e.pid for e in starts})
+        return {"steps": len(starts), "coordinator": coordinator, "step_pids": pids}
+    # The run's status, and for each step the processes it started in (more than one: it ran again).
+    started: dict[str, list[int]] = {}
+    for event in starts:
+        started.setdefault(event.step_key, []).append(event.pid)
+    return {"status": run.status.value, "started": started}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1])))

@@ -1,0 +1,222 @@
+"""The same definitions on a deployment beyond one process (deploy/, docs/deployment.md): Dagster's
+runs and event log in a real PostgreSQL, the steps on two real Celery workers fed by a real Redis,
+all on loopback, started and stopped here. Compared with the embedded default on the same raw files.
+
+Run alone with ``pytest -m distributed``. Without PostgreSQL or Redis installed the tests skip,
+except under CI, where ``.ci/run`` installs them and a skip would hide a broken set-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.runner import month_range_tags
+from pipeline.settings import PROJECT_ROOT
+from tests.distributed.servers import CeleryWorker, Postgres, Redis, missing_servers
+
+pytestmark = [pytest.mark.slow, pytest.mark.distributed]
+
+MONTHS = ("2025-07", "2025-08")
+KEY = "distributed-test-pseudonym-key"
+# Tables whose rows depend on the data alone (ref.publications records when and by which run).
+COMPARED = [
+    "marts.coverage",
+    "marts.bhyt_groups",
+    "marts.completeness",
+    "marts.plan_attainment",
+    "marts.projection",
+    "marts.retention",
+    "marts.outreach",
+    "ref.admin_units",
+    "ref.admin_crosswalk",
+]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory):
+    missing = missing_servers()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{', '.join(missing)} missing: .ci/run installs them from Debian's packages")
+        pytest.skip(f"{', '.join(missing)} not installed (apt-get install postgresql redis-server)")
+    root = tmp_path_factory.mktemp("servers")
+    postgres = Postgres(root / "postgres").start()
+    redis = Redis(root / "redis")
+    try:
+        postgres.create_database("dagster")
+        redis.start()
+        yield postgres, redis
+    finally:
+        redis.stop()
+        postgres.stop()
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated raw files and the embedded default's run over them: python -m pipeline run, SQLite
+    storage, every step in one process. Returns the data dir; the tests copy its raw/."""
+    root = tmp_path_factory.mktemp("embedded")
+    data_dir, home = root / "data", root / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "PIPELINE_PSEUDONYM_KEY": KEY, "PIPELINE_DATA_DIR": str(data_dir)}
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "generate", "--scale", "0.001", "--from", "2025-01"]
+        + ["--to", MONTHS[1], "--rolls-from", MONTHS[0], "--residents"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--from", MONTHS[0], "--to", MONTHS[1]],
+        cwd=PROJECT_ROOT,
+        env={**env, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return data_dir
+
+
+@dataclass
+class Deployment:
+    """deploy/dagster.yaml as shipped, its variables set as a service manager would, a data dir with
+    the embedded run's raw files, and two Celery workers."""
+
+    data_dir: Path
+    env: dict[str, str]
+    workers: list[CeleryWorker]
+
+    def execute(self) -> subprocess.Popen:
+        """Start a run of every asset over MONTHS, coordinated from a new process (dagster job
+        execute), its steps on the workers."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "dagster", "job", "execute", "-m", "pipeline.definitions", "-a", "defs"]
+            + ["-j", "pipeline_job", "--tags", json.dumps(month_range_tags(MONTHS))],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def probe(self, what: str) -> dict:
+        """What tests/distributed/probes.py reads of the latest run from the deployment's instance."""
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.distributed.probes", what],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+
+@pytest.fixture
+def deployment(servers, embedded: Path, tmp_path: Path):
+    postgres, redis = servers
+    database = f"dagster_{tmp_path.name}".replace("-", "_").lower()
+    postgres.create_database(database)
+    data_dir = tmp_path / "data"
+    shutil.copytree(embedded / "raw", data_dir / "raw")
+    home = tmp_path / "dagster"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PIPELINE_PSEUDONYM_KEY": KEY,
+        "PIPELINE_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_COMPUTE_LOG_DIR": str(home / "compute_logs"),
+        "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_PORT": str(postgres.port),
+        "DAGSTER_PG_USER": "postgres",
+        "DAGSTER_PG_PASSWORD": "",
+        "DAGSTER_PG_DB": database,
+        "PIPELINE_CELERY_BROKER": redis.url(0),
+        "PIPELINE_CELERY_BACKEND": redis.url(1),
+    }
+    workers = [CeleryWorker(name, env, tmp_path / f"{name}.log") for name in ("worker1", "worker2")]
+    try:
+        for worker in workers:
+            worker.start()
+        yield Deployment(data_dir, env, workers)
+    finally:
+        for worker in workers:
+            worker.stop()
+        # Flush the broker: a task left by a killed run must not reach the next test's workers.
+        subprocess.run(["redis-cli", "-p", str(redis.port), "flushall"], capture_output=True)
+
+
+def _rows(warehouse: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        # table: one of COMPARED, never input
+        return connection.execute(f"select * from {table} order by all").fetchall()  # noqa: S608
+
+
+def assert_same_warehouse(embedded: Path, distributed: Path) -> None:
+    """Every table of the analysts' warehouse, row for row."""
+    for table in COMPARED:
+        expected = _rows(embedded / "marts" / "coverage.duckdb", table)
+        assert expected, f"{table} is empty: the comparison would prove nothing"
+        assert _rows(distributed / "marts" / "coverage.duckdb", table) == expected, table
+
+
+def test_celery_workers_on_postgres_build_the_marts_of_the_embedded_run(deployment, embedded):
+    run = deployment.execute()
+    output, _ = run.communicate(timeout=900)
+    assert run.returncode == 0, output[-5000:]
+    assert_same_warehouse(embedded, deployment.data_dir)
+
+    # The steps ran on the workers, both of them, and not in the process that coordinated the run.
+    pids = deployment.probe("step_pids")
+    assert pids["steps"] > 20
+    assert pids["coordinator"] not in pids["step_pids"]
+    assert len(pids["step_pids"]) >= 2
+    for worker in deployment.workers:
+        assert "Task execute_plan" in worker.log.read_text(errors="replace"), worker.name
+
+
+def test_a_worker_process_killed_mid_month_leaves_nothing_half_written_and_the_step_runs_again(
+    deployment, embedded
+):
+    """SIGKILL the worker process that is ingesting a roll month, as the kernel's OOM killer or a lost
+    machine would: its task goes back to the queue (pipeline/executor.py), a worker runs the step
+    again after clearing what the dead one half-built, and the run ends with the embedded run's
+    warehouse."""
+    work = deployment.data_dir / "marts" / "_work"
+    run = deployment.execute()
+    building = work / "rolls_building"
+    deadline = time.monotonic() + 300
+    while not (building.is_dir() and any(building.iterdir())):
+        assert run.poll() is None, f"the run ended before ingesting a month:\n{run.stdout.read()[-3000:]}"
+        assert time.monotonic() < deadline, "no roll month was being ingested within 300 s"
+        time.sleep(0.005)
+    # The step holding the warehouse lock wrote its pid there (pipeline/lock.py).
+    killed = int((work / "pipeline.lock").read_text().strip())
+    os.kill(killed, signal.SIGKILL)
+    output, _ = run.communicate(timeout=900)
+    assert run.returncode == 0, output[-5000:]
+
+    outcome = deployment.probe("run_status")
+    assert outcome["status"] == "SUCCESS"
+    rolls = outcome["started"]["staging__rolls"]
+    assert len(rolls) == 2 and rolls[0] == killed and rolls[1] != killed
+    assert_same_warehouse(embedded, deployment.data_dir)
+    # What the killed process was building is gone (remove_stale_builds, under the lock).
+    assert not any(building.iterdir())
