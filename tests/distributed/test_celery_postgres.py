@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,10 +114,11 @@ class Deployment:
             text=True,
         )
 
-    def probe(self, what: str) -> dict:
-        """What tests/distributed/probes.py reads of the latest run from the deployment's instance."""
+    def probe(self, what: str, run_id: str | None = None) -> dict:
+        """What tests/distributed/probes.py reads of a run (default: the latest) from the deployment's
+        instance."""
         done = subprocess.run(
-            [sys.executable, "-m", "tests.distributed.probes", what],
+            [sys.executable, "-m", "tests.distributed.probes", what, *([run_id] if run_id else [])],
             cwd=PROJECT_ROOT,
             env=self.env,
             capture_output=True,
@@ -177,14 +179,50 @@ def assert_same_warehouse(embedded: Path, distributed: Path) -> None:
         assert _rows(distributed / "marts" / "coverage.duckdb", table) == expected, table
 
 
-def test_celery_workers_on_postgres_build_the_marts_of_the_embedded_run(deployment, embedded):
-    run = deployment.execute()
-    output, _ = run.communicate(timeout=900)
-    assert run.returncode == 0, output[-5000:]
+def test_a_queued_run_on_postgres_and_celery_workers_builds_the_marts_of_the_embedded_run(
+    deployment, embedded
+):
+    """The path of the UI, the schedule, the sensor and backfills: a launched run waits in the queue
+    (QueuedRunCoordinator), dagster-daemon starts its coordinator (DefaultRunLauncher), and the steps
+    go to the workers. The warehouse equals the embedded run's. (The daemon's sensor may queue runs
+    of its own for the new raw files: they wait behind this one, and are left queued when the daemon
+    stops.)"""
+    workspace = ["-w", str(PROJECT_ROOT / "deploy" / "workspace.yaml")]
+    run_id = str(uuid.uuid4())
+    launched = subprocess.run(
+        [sys.executable, "-m", "dagster", "job", "launch", *workspace, "-j", "pipeline_job"]
+        + ["--run-id", run_id, "--tags", json.dumps(month_range_tags(MONTHS))],
+        cwd=PROJECT_ROOT,
+        env=deployment.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    assert deployment.probe("run_status", run_id)["status"] == "QUEUED"
+
+    daemon_log = deployment.data_dir.parent / "daemon.log"
+    daemon = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run", *workspace],
+        cwd=PROJECT_ROOT,
+        env=deployment.env,
+        stdout=daemon_log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while (status := deployment.probe("run_status", run_id)["status"]) not in ("SUCCESS", "FAILURE"):
+            assert time.monotonic() < deadline, f"the run is still {status} after 600 s"
+            time.sleep(2)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(timeout=60)
+    assert status == "SUCCESS", daemon_log.read_text(errors="replace")[-5000:]
     assert_same_warehouse(embedded, deployment.data_dir)
 
     # The steps ran on the workers, both of them, and not in the process that coordinated the run.
-    pids = deployment.probe("step_pids")
+    pids = deployment.probe("step_pids", run_id)
     assert pids["steps"] > 20
     assert pids["coordinator"] not in pids["step_pids"]
     assert len(pids["step_pids"]) >= 2
