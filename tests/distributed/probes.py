@@ -1,6 +1,6 @@
 """Read a deployment's Dagster instance (DAGSTER_HOME, PostgreSQL) from outside the test process,
-as an operator would: ``python -m tests.distributed.probes step_pids|run_status [RUN_ID]``; prints
-JSON about that run (default: the latest)."""
+as an operator would: ``python -m tests.distributed.probes step_pids|run_status RUN_ID``; prints JSON
+about that run."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import sys
 import dagster as dg
 
 
-def main(what: str, run_id: str | None = None) -> dict:
+def main(what: str, run_id: str) -> dict:
     instance = dg.DagsterInstance.get()
-    (run,) = [instance.get_run_by_id(run_id)] if run_id else instance.get_runs(limit=1)
+    run = instance.get_run_by_id(run_id)
     events = [record.dagster_event for record in instance.all_logs(run.run_id) if record.dagster_event]
     starts = [e for e in events if e.event_type == dg.DagsterEventType.STEP_START]
     if what == "step_pids":

@@ -101,24 +101,10 @@ class Deployment:
     env: dict[str, str]
     workers: list[CeleryWorker]
 
-    def execute(self) -> subprocess.Popen:
-        """Start a run of every asset over MONTHS, coordinated from a new process (dagster job
-        execute), its steps on the workers."""
-        return subprocess.Popen(
-            [sys.executable, "-m", "dagster", "job", "execute", "-m", "pipeline.definitions", "-a", "defs"]
-            + ["-j", "pipeline_job", "--tags", json.dumps(month_range_tags(MONTHS))],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-
-    def probe(self, what: str, run_id: str | None = None) -> dict:
-        """What tests/distributed/probes.py reads of a run (default: the latest) from the deployment's
-        instance."""
+    def probe(self, what: str, run_id: str) -> dict:
+        """What tests/distributed/probes.py reads of a run from the deployment's instance."""
         done = subprocess.run(
-            [sys.executable, "-m", "tests.distributed.probes", what, *([run_id] if run_id else [])],
+            [sys.executable, "-m", "tests.distributed.probes", what, run_id],
             cwd=PROJECT_ROOT,
             env=self.env,
             capture_output=True,
@@ -179,14 +165,16 @@ def assert_same_warehouse(embedded: Path, distributed: Path) -> None:
         assert _rows(distributed / "marts" / "coverage.duckdb", table) == expected, table
 
 
-def test_a_queued_run_on_postgres_and_celery_workers_builds_the_marts_of_the_embedded_run(
+def test_a_queued_run_on_celery_workers_survives_a_worker_killed_mid_month_and_builds_the_embedded_marts(
     deployment, embedded
 ):
     """The path of the UI, the schedule, the sensor and backfills: a launched run waits in the queue
     (QueuedRunCoordinator), dagster-daemon starts its coordinator (DefaultRunLauncher), and the steps
-    go to the workers. The warehouse equals the embedded run's. (The daemon's sensor may queue runs
-    of its own for the new raw files: they wait behind this one, and are left queued when the daemon
-    stops.)"""
+    go to the workers. Mid-month, the worker process ingesting the rolls is SIGKILLed, as the
+    kernel's OOM killer or a lost machine would: its task goes back to the queue
+    (pipeline/executor.py), a worker runs the step again after clearing what the dead one half-built,
+    and the run ends with the embedded run's warehouse. (The daemon's sensor may queue runs of its
+    own for the new raw files: they wait behind this one, and are left queued when the daemon stops.)"""
     workspace = ["-w", str(PROJECT_ROOT / "deploy" / "workspace.yaml")]
     run_id = str(uuid.uuid4())
     launched = subprocess.run(
@@ -210,16 +198,30 @@ def test_a_queued_run_on_postgres_and_celery_workers_builds_the_marts_of_the_emb
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    work = deployment.data_dir / "marts" / "_work"
+    building = work / "rolls_building"
     try:
+        deadline = time.monotonic() + 300
+        while not (building.is_dir() and any(building.iterdir())):
+            assert daemon.poll() is None, daemon_log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, "no roll month was being ingested within 300 s"
+            time.sleep(0.005)
+        # The step holding the warehouse lock wrote its pid there (pipeline/lock.py).
+        killed = int((work / "pipeline.lock").read_text().strip())
+        os.kill(killed, signal.SIGKILL)
         deadline = time.monotonic() + 600
-        while (status := deployment.probe("run_status", run_id)["status"]) not in ("SUCCESS", "FAILURE"):
-            assert time.monotonic() < deadline, f"the run is still {status} after 600 s"
+        while (outcome := deployment.probe("run_status", run_id))["status"] not in ("SUCCESS", "FAILURE"):
+            assert time.monotonic() < deadline, f"the run is still {outcome['status']} after 600 s"
             time.sleep(2)
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=60)
-    assert status == "SUCCESS", daemon_log.read_text(errors="replace")[-5000:]
+    assert outcome["status"] == "SUCCESS", daemon_log.read_text(errors="replace")[-5000:]
+    rolls = outcome["started"]["staging__rolls"]
+    assert len(rolls) == 2 and rolls[0] == killed and rolls[1] != killed
     assert_same_warehouse(embedded, deployment.data_dir)
+    # What the killed process was building is gone (remove_stale_builds, under the lock).
+    assert not any(building.iterdir())
 
     # The steps ran on the workers, both of them, and not in the process that coordinated the run.
     pids = deployment.probe("step_pids", run_id)
@@ -228,33 +230,3 @@ def test_a_queued_run_on_postgres_and_celery_workers_builds_the_marts_of_the_emb
     assert len(pids["step_pids"]) >= 2
     for worker in deployment.workers:
         assert "Task execute_plan" in worker.log.read_text(errors="replace"), worker.name
-
-
-def test_a_worker_process_killed_mid_month_leaves_nothing_half_written_and_the_step_runs_again(
-    deployment, embedded
-):
-    """SIGKILL the worker process that is ingesting a roll month, as the kernel's OOM killer or a lost
-    machine would: its task goes back to the queue (pipeline/executor.py), a worker runs the step
-    again after clearing what the dead one half-built, and the run ends with the embedded run's
-    warehouse."""
-    work = deployment.data_dir / "marts" / "_work"
-    run = deployment.execute()
-    building = work / "rolls_building"
-    deadline = time.monotonic() + 300
-    while not (building.is_dir() and any(building.iterdir())):
-        assert run.poll() is None, f"the run ended before ingesting a month:\n{run.stdout.read()[-3000:]}"
-        assert time.monotonic() < deadline, "no roll month was being ingested within 300 s"
-        time.sleep(0.005)
-    # The step holding the warehouse lock wrote its pid there (pipeline/lock.py).
-    killed = int((work / "pipeline.lock").read_text().strip())
-    os.kill(killed, signal.SIGKILL)
-    output, _ = run.communicate(timeout=900)
-    assert run.returncode == 0, output[-5000:]
-
-    outcome = deployment.probe("run_status")
-    assert outcome["status"] == "SUCCESS"
-    rolls = outcome["started"]["staging__rolls"]
-    assert len(rolls) == 2 and rolls[0] == killed and rolls[1] != killed
-    assert_same_warehouse(embedded, deployment.data_dir)
-    # What the killed process was building is gone (remove_stale_builds, under the lock).
-    assert not any(building.iterdir())
