@@ -30,7 +30,7 @@ from pathlib import Path
 from benchmarks.bench import BENCH_KEY, PROJECT_ROOT, environment, fresh_marts, generated
 from pipeline.months import shift_month
 from pipeline.runner import month_range_tags
-from tests.distributed.servers import CeleryWorker, Postgres, Redis, missing_servers
+from tests.distributed.servers import CeleryWorker, Postgres, Redis, deployment_environment, missing_servers
 
 
 def months_between(first: str, last: str) -> int:
@@ -77,24 +77,11 @@ def main() -> int:
     postgres, redis = Postgres(servers / "postgres").start(), Redis(servers / "redis").start()
     try:
         for count in (1, 2):
-            database = f"dagster_{count}"
-            postgres.create_database(database)
-            home = servers / f"dagster-{count}"
-            home.mkdir()
-            shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
             env = {
                 **environment(data_dir, args.work),
                 "PIPELINE_PSEUDONYM_KEY": BENCH_KEY,
-                "DAGSTER_HOME": str(home),
-                "DAGSTER_COMPUTE_LOG_DIR": str(home / "compute_logs"),
-                "DAGSTER_PG_HOST": "127.0.0.1",
-                "DAGSTER_PG_PORT": str(postgres.port),
-                "DAGSTER_PG_USER": "postgres",
-                "DAGSTER_PG_PASSWORD": "",
-                "DAGSTER_PG_DB": database,
-                "PIPELINE_CELERY_BROKER": redis.url(0),
-                "PIPELINE_CELERY_BACKEND": redis.url(1),
                 "PIPELINE_LOCK_TIMEOUT": "86400",
+                **deployment_environment(servers / f"dagster-{count}", postgres, f"dagster_{count}", redis),
             }
             logs = [servers / f"worker-{count}-{i}.log" for i in range(count)]
             workers = [CeleryWorker(log.stem, env, log) for log in logs]

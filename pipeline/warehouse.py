@@ -416,7 +416,7 @@ def remove_stale_builds(paths: DataPaths) -> list[Path]:
     national month's pending files: gigabytes)."""
     removed = []
     published = [(p, 3) for p in paths.marts.glob(f".{paths.warehouse.name}.*.building*")]
-    months = [(p, 1) for p in paths.work_dir.glob("*_building/*")] if paths.work_dir.is_dir() else []
+    months = [(p, 1) for p in paths.work_dir.glob("*_building/*")]
     for leftover, pid_at in published + months:
         parts = leftover.name.split(".")
         pid = parts[pid_at] if len(parts) > pid_at + 1 else ""

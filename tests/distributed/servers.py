@@ -169,3 +169,22 @@ class CeleryWorker:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def deployment_environment(home: Path, postgres: Postgres, database: str, redis: Redis) -> dict[str, str]:
+    """A Dagster home holding deploy/dagster.yaml as shipped, a new database for it, and the variables
+    that file and the workers read (deploy/environment.example), pointed at these servers."""
+    postgres.create_database(database)
+    home.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    return {
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_COMPUTE_LOG_DIR": str(home / "compute_logs"),
+        "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_PORT": str(postgres.port),
+        "DAGSTER_PG_USER": "postgres",
+        "DAGSTER_PG_PASSWORD": "",
+        "DAGSTER_PG_DB": database,
+        "PIPELINE_CELERY_BROKER": redis.url(0),
+        "PIPELINE_CELERY_BACKEND": redis.url(1),
+    }

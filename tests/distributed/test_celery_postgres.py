@@ -23,7 +23,13 @@ import pytest
 
 from pipeline.runner import month_range_tags
 from pipeline.settings import PROJECT_ROOT
-from tests.distributed.servers import CeleryWorker, Postgres, Redis, missing_servers
+from tests.distributed.servers import (
+    CeleryWorker,
+    Postgres,
+    Redis,
+    deployment_environment,
+    missing_servers,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.distributed]
 
@@ -117,27 +123,15 @@ class Deployment:
 @pytest.fixture
 def deployment(servers, embedded: Path, tmp_path: Path):
     postgres, redis = servers
-    database = f"dagster_{tmp_path.name}".replace("-", "_").lower()
-    postgres.create_database(database)
     data_dir = tmp_path / "data"
     shutil.copytree(embedded / "raw", data_dir / "raw")
-    home = tmp_path / "dagster"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    database = f"dagster_{tmp_path.name}".replace("-", "_").lower()
     env = {
         **os.environ,
         "PYTHONPATH": str(PROJECT_ROOT),
         "PIPELINE_PSEUDONYM_KEY": KEY,
         "PIPELINE_DATA_DIR": str(data_dir),
-        "DAGSTER_HOME": str(home),
-        "DAGSTER_COMPUTE_LOG_DIR": str(home / "compute_logs"),
-        "DAGSTER_PG_HOST": "127.0.0.1",
-        "DAGSTER_PG_PORT": str(postgres.port),
-        "DAGSTER_PG_USER": "postgres",
-        "DAGSTER_PG_PASSWORD": "",
-        "DAGSTER_PG_DB": database,
-        "PIPELINE_CELERY_BROKER": redis.url(0),
-        "PIPELINE_CELERY_BACKEND": redis.url(1),
+        **deployment_environment(tmp_path / "dagster", postgres, database, redis),
     }
     workers = [CeleryWorker(name, env, tmp_path / f"{name}.log") for name in ("worker1", "worker2")]
     try:
