@@ -6,7 +6,15 @@ import time
 import dagster as dg
 import polars as pl
 
-from assets._checks import OWNERS, PREVIEW_ROWS, markdown_table, sql_asset_check, ui_metadata
+from assets._checks import (
+    OWNERS,
+    PREVIEW_ROWS,
+    CheckPart,
+    checks_step,
+    markdown_table,
+    sql_check,
+    ui_metadata,
+)
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from assets.staging import RESIDENTS_KEY, ROLLS_KEY
 from pipeline.marts import BLOCKING_MART_CHECKS, MART_SQL, MartCheck, build_period
@@ -121,26 +129,30 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         )
 
 
-coverage_above_100 = sql_asset_check(
-    COVERAGE_KEY, "coverage_implausibly_high", "checks/warn_coverage_implausible.sql", blocking=False
-)
-indicators_missing = sql_asset_check(
-    COVERAGE_KEY, "indicators_missing_for_a_period", "checks/warn_indicators_missing.sql", blocking=False
-)
-superseded_aggregates = sql_asset_check(
-    COVERAGE_KEY,
-    "superseded_aggregates_agree_with_rolls",
-    "checks/warn_superseded_aggregates.sql",
-    blocking=False,
-)
-
-
-def _blocking(check: MartCheck) -> dg.AssetChecksDefinition:
+def _blocking(check: MartCheck) -> CheckPart:
     # The same SQL already ran on each period before its commit (pipeline/marts.py); here it covers
     # every period built since the last publication, and shows its result on the asset.
-    return sql_asset_check(
-        MART_KEYS[check.mart], check.name, check.sql, {**dict(check.params), "period": None}
-    )
+    return sql_check(MART_KEYS[check.mart], check.name, check.sql, {**dict(check.params), "period": None})
 
 
-blocking_mart_checks = [_blocking(check) for check in BLOCKING_MART_CHECKS]
+mart_checks = checks_step(
+    "mart_checks",
+    [
+        *(_blocking(check) for check in BLOCKING_MART_CHECKS),
+        sql_check(
+            COVERAGE_KEY, "coverage_implausibly_high", "checks/warn_coverage_implausible.sql", blocking=False
+        ),
+        sql_check(
+            COVERAGE_KEY,
+            "indicators_missing_for_a_period",
+            "checks/warn_indicators_missing.sql",
+            blocking=False,
+        ),
+        sql_check(
+            COVERAGE_KEY,
+            "superseded_aggregates_agree_with_rolls",
+            "checks/warn_superseded_aggregates.sql",
+            blocking=False,
+        ),
+    ],
+)

@@ -6,7 +6,7 @@ import time
 import dagster as dg
 import polars as pl
 
-from assets._checks import OWNERS, markdown_table, sql_asset_check, ui_metadata
+from assets._checks import OWNERS, checks_step, markdown_table, sql_check, ui_metadata
 from pipeline import reference
 from pipeline.resources import WarehouseResource
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
@@ -100,24 +100,36 @@ def admin_crosswalk(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     )
 
 
-admin_unit_counts = sql_asset_check(
-    ADMIN_UNITS_KEY,
-    "unit_counts_per_level_and_vintage",
-    "checks/assert_admin_unit_counts.sql",
-    {"pre_reform_vintage": PRE_REFORM_VINTAGE, "reform_vintage": REFORM_VINTAGE},
+admin_units_checks = checks_step(
+    "admin_units_checks",
+    [
+        sql_check(
+            ADMIN_UNITS_KEY,
+            "unit_counts_per_level_and_vintage",
+            "checks/assert_admin_unit_counts.sql",
+            {"pre_reform_vintage": PRE_REFORM_VINTAGE, "reform_vintage": REFORM_VINTAGE},
+        ),
+        sql_check(
+            ADMIN_UNITS_KEY, "every_parent_exists_in_its_vintage", "checks/assert_admin_parents_exist.sql"
+        ),
+        sql_check(ADMIN_UNITS_KEY, "names_are_nfc", "checks/assert_admin_names_nfc.sql"),
+    ],
 )
-admin_parents_exist = sql_asset_check(
-    ADMIN_UNITS_KEY, "every_parent_exists_in_its_vintage", "checks/assert_admin_parents_exist.sql"
-)
-admin_names_nfc = sql_asset_check(ADMIN_UNITS_KEY, "names_are_nfc", "checks/assert_admin_names_nfc.sql")
-crosswalk_covers_units = sql_asset_check(
-    ADMIN_CROSSWALK_KEY, "every_unit_maps_to_every_later_vintage", "checks/assert_crosswalk_covers_units.sql"
-)
-crosswalk_weights = sql_asset_check(
-    ADMIN_CROSSWALK_KEY,
-    "weights_of_each_source_sum_to_one",
-    "checks/assert_crosswalk_weights_sum_to_one.sql",
-    {"tolerance": reference.WEIGHT_TOLERANCE},
+admin_crosswalk_checks = checks_step(
+    "admin_crosswalk_checks",
+    [
+        sql_check(
+            ADMIN_CROSSWALK_KEY,
+            "every_unit_maps_to_every_later_vintage",
+            "checks/assert_crosswalk_covers_units.sql",
+        ),
+        sql_check(
+            ADMIN_CROSSWALK_KEY,
+            "weights_of_each_source_sum_to_one",
+            "checks/assert_crosswalk_weights_sum_to_one.sql",
+            {"tolerance": reference.WEIGHT_TOLERANCE},
+        ),
+    ],
 )
 
 

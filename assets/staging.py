@@ -11,7 +11,6 @@ from assets._checks import (
     OWNERS,
     PREVIEW_ROWS,
     markdown_table,
-    sql_asset_check,
     sql_check_description,
     ui_metadata,
 )
@@ -28,7 +27,6 @@ REFERENCE_DEPS = [ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY]
 ROLLS_KEY = dg.AssetKey(["staging", "rolls"])
 RESIDENTS_KEY = dg.AssetKey(["staging", "residents"])
 RAW_INVENTORY_KEY = dg.AssetKey(["staging", "raw_inventory"])
-RECONCILE_SQL = "checks/assert_rows_reconcile.sql"
 UNREAD_SQL = "checks/warn_unread_raw_paths.sql"
 # Staged tables guarded by a Great Expectations suite (assets/quality.py) show the kind too.
 STAGED_KINDS = {"duckdb", "polars", "sql", "great_expectations"}
@@ -211,22 +209,6 @@ population = _table_source_asset(ingest.POPULATION)
 labour_force = _table_source_asset(ingest.LABOUR_FORCE)
 targets = _table_source_asset(ingest.TARGETS)
 plans = _table_source_asset(ingest.PLANS)
-
-
-def _reconcile(asset_key: dg.AssetKey, source: str) -> dg.AssetChecksDefinition:
-    """Blocking: nothing silently dropped, for every file of the source."""
-    return sql_asset_check(
-        asset_key, "rows_in_equal_accepted_plus_quarantined", RECONCILE_SQL, {"source": source}
-    )
-
-
-rolls_reconcile = _reconcile(ROLLS_KEY, "rolls")
-residents_reconcile = _reconcile(RESIDENTS_KEY, "residents")
-aggregates_reconcile = _reconcile(aggregates.key, "aggregates")
-population_reconcile = _reconcile(population.key, "population")
-labour_force_reconcile = _reconcile(labour_force.key, "labour_force")
-targets_reconcile = _reconcile(targets.key, "targets")
-plans_reconcile = _reconcile(plans.key, "plans")
 
 
 @dg.asset(key=RAW_INVENTORY_KEY, group_name="staging", kinds={"duckdb", "sql"}, owners=OWNERS)

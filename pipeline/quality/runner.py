@@ -231,13 +231,13 @@ def _plain(value: Any) -> Any:
 def load_frames(
     connection: duckdb.DuckDBPyConnection,
     source: QualitySource,
-    suite: Suite,
+    frame_names: Sequence[str],
     params: Mapping[str, object],
 ) -> dict[str, pd.DataFrame]:
-    """The suite's frames, computed by DuckDB (``sql/quality/``) and handed to pandas (small by design)."""
+    """The named frames, computed by DuckDB (``sql/quality/``) and handed to pandas (small by design)."""
     bound = {"sample_rows": SAMPLE_ROWS, **source.params, **params}
     by_name = {frame.name: frame for frame in source.frames}
-    return {name: run_sql(connection, by_name[name].sql, bound).df() for name in suite.frames}
+    return {name: run_sql(connection, by_name[name].sql, bound).df() for name in frame_names}
 
 
 def load_reference(connection: duckdb.DuckDBPyConnection, suite: Suite) -> dict[str, list[object]]:
@@ -262,17 +262,34 @@ def run_suite(
     params: Mapping[str, object] | None = None,
 ) -> SuiteOutcome | NothingToValidate:
     """Validate one source's suite against the working database."""
-    suite = source.suite(severity)
+    return run_suites(connection, source, (severity,), params)[severity]
+
+
+def run_suites(
+    connection: duckdb.DuckDBPyConnection,
+    source: QualitySource,
+    severities: Sequence[Severity],
+    params: Mapping[str, object] | None = None,
+) -> dict[Severity, SuiteOutcome | NothingToValidate]:
+    """Validate several suites of one source against the working database. Each frame is computed
+    once for all of them: the rolls' frames scan the whole month, and the ERROR and WARN suites read
+    the same two."""
+    suites = {severity: source.suite(severity) for severity in severities}
     params = dict(params or {})
     exists = run_sql(connection, "quality/staging_table_exists.sql", {"table": source.table}).fetchone()
     if not exists or not exists[0]:
-        return NothingToValidate(suite, f"staging.{source.table} does not exist yet")
-    frames = load_frames(connection, source, suite, params)
-    if all(frame.empty for frame in frames.values()):
-        reason = f"no {source.name} rows in staging.{source.table}"
-        if "first_period" in params:
-            reason += " for the months of the run" if params["first_period"] else ""
-        return NothingToValidate(suite, reason, params)
-    reference = load_reference(connection, suite)
+        reason = f"staging.{source.table} does not exist yet"
+        return {severity: NothingToValidate(suite, reason) for severity, suite in suites.items()}
+    needed = tuple(dict.fromkeys(name for suite in suites.values() for name in suite.frames))
+    frames = load_frames(connection, source, needed, params)
     index = {frame.name: frame.index for frame in source.frames}
-    return validate(suite, frames, reference, index)
+    outcomes: dict[Severity, SuiteOutcome | NothingToValidate] = {}
+    for severity, suite in suites.items():
+        if all(frames[name].empty for name in suite.frames):
+            reason = f"no {source.name} rows in staging.{source.table}"
+            if "first_period" in params:
+                reason += " for the months of the run" if params["first_period"] else ""
+            outcomes[severity] = NothingToValidate(suite, reason, params)
+        else:
+            outcomes[severity] = validate(suite, frames, load_reference(connection, suite), index)
+    return outcomes

@@ -1,8 +1,10 @@
 -- A bounded, reproducible sample of roll rows ($sample_rows at most) from the months a run covers
 -- ($first_period to $last_period; the latest month in staging when not given). Rows are drawn in the
 -- order of a hash of the person key: the same rows each time, no person or file favoured, and a top-N
--- that DuckDB streams over a national roll. The person key itself never leaves this query, and neither
--- does the source row: only codes, years, dates and flags.
+-- that DuckDB streams over a national roll. The hash reads the key's two stored halves, not the 128-bit
+-- person_key the view builds for every row (0.43 s instead of 0.82 s for a month at scale 0.1). The person
+-- key itself never leaves this query, and neither does the source row: only codes, years, dates and
+-- flags.
 -- The months are constants when given, so only their partitions are read; the latest month is looked
 -- up only when they are not (a check run on its own).
 with in_scope as (
@@ -16,7 +18,6 @@ with in_scope as (
 sampled as (
     select
         period,
-        person_key,
         scheme,
         commune_code,
         sex,
@@ -27,7 +28,7 @@ sampled as (
         is_active,
         in_both_bhxh
     from in_scope
-    order by hash(person_key, scheme, period)
+    order by hash(person_key_hi, person_key_lo, scheme, period)
     limit $sample_rows
 )
 
