@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipeline.resources import WarehouseResource
+from pipeline.resources import WAREHOUSE_POOL, WarehouseResource
 from pipeline.warehouse import read_sql, run_sql
 
 PREVIEW_ROWS = 10
@@ -105,6 +105,7 @@ def checks_step(name: str, parts: Sequence[CheckPart]) -> dg.AssetChecksDefiniti
         name=name,
         specs=[spec for part in parts for spec in part.specs],
         can_subset=True,
+        pool=WAREHOUSE_POOL,
         description="The checks of "
         + ", ".join(sorted({spec.asset_key.to_user_string() for part in parts for spec in part.specs})),
     )

@@ -21,7 +21,7 @@ from pipeline.marts import BLOCKING_MART_CHECKS, MART_SQL, MartCheck, build_peri
 from pipeline.months import month_end
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
-from pipeline.resources import WarehouseResource
+from pipeline.resources import WAREHOUSE_POOL, WarehouseResource
 from pipeline.warehouse import recording_sql, run_sql
 
 MART_KEYS = {name: dg.AssetKey(["marts", name]) for name in MART_SQL}
@@ -54,6 +54,7 @@ DESCRIPTIONS = {
 
 
 @dg.multi_asset(
+    pool=WAREHOUSE_POOL,
     specs=[
         dg.AssetSpec(
             key,

@@ -10,7 +10,7 @@ from assets._checks import OWNERS, ui_metadata
 from assets.marts import MART_KEYS
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline.marts import BLOCKING_MART_CHECKS
-from pipeline.resources import WarehouseResource
+from pipeline.resources import WAREHOUSE_POOL, WarehouseResource
 from pipeline.warehouse import PUBLICATIONS, publish, recording_sql, run_sql
 
 
@@ -46,6 +46,7 @@ def _latest_failed_mart_checks(context: dg.AssetExecutionContext) -> list[str]:
 
 @dg.asset(
     key="published_warehouse",
+    pool=WAREHOUSE_POOL,
     group_name="publication",
     deps=[ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY, *MART_KEYS.values()],
     kinds={"duckdb", "sql"},

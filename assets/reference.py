@@ -8,7 +8,7 @@ import polars as pl
 
 from assets._checks import OWNERS, checks_step, markdown_table, sql_check, ui_metadata
 from pipeline import reference
-from pipeline.resources import WarehouseResource
+from pipeline.resources import WAREHOUSE_POOL, WarehouseResource
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
 from pipeline.warehouse import (
     ADMIN_CROSSWALK,
@@ -23,7 +23,13 @@ ADMIN_UNITS_KEY = dg.AssetKey(["ref", "admin_units"])
 ADMIN_CROSSWALK_KEY = dg.AssetKey(["ref", "admin_crosswalk"])
 
 
-@dg.asset(key=ADMIN_UNITS_KEY, group_name="reference", kinds={"duckdb", "polars", "sql"}, owners=OWNERS)
+@dg.asset(
+    key=ADMIN_UNITS_KEY,
+    group_name="reference",
+    kinds={"duckdb", "polars", "sql"},
+    owners=OWNERS,
+    pool=WAREHOUSE_POOL,
+)
 def admin_units(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Every administrative unit of every boundary vintage, plus the nation: the pre-reform map
     (63 provinces, 696 districts, 10,035 communes) and the map in force from 2025-07-01 (34 provinces,
@@ -59,6 +65,7 @@ def admin_units(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
 
 @dg.asset(
     key=ADMIN_CROSSWALK_KEY,
+    pool=WAREHOUSE_POOL,
     group_name="reference",
     deps=[ADMIN_UNITS_KEY],
     kinds={"duckdb", "polars", "sql"},
@@ -136,7 +143,13 @@ admin_crosswalk_checks = checks_step(
 BHYT_OBJECT_CODES_KEY = dg.AssetKey(["ref", "bhyt_object_codes"])
 
 
-@dg.asset(key=BHYT_OBJECT_CODES_KEY, group_name="reference", kinds={"duckdb", "sql"}, owners=OWNERS)
+@dg.asset(
+    key=BHYT_OBJECT_CODES_KEY,
+    group_name="reference",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    pool=WAREHOUSE_POOL,
+)
 def bhyt_object_codes(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The BHYT object codes (mã đối tượng) and the five participant groups of the Law on Health
     Insurance they belong to, from the domain guide (sql/reference/bhyt_object_code_rows.sql)."""

@@ -19,7 +19,7 @@ from pipeline import ingest
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
 from pipeline.raw_io import survey_raw
-from pipeline.resources import PseudonymKeyResource, WarehouseResource
+from pipeline.resources import WAREHOUSE_POOL, PseudonymKeyResource, WarehouseResource
 from pipeline.runner import REKEY_TAG
 from pipeline.warehouse import define_month_view, recording_sql, run_sql
 
@@ -129,6 +129,7 @@ def _ingest_months(
 
 @dg.asset(
     key=ROLLS_KEY,
+    pool=WAREHOUSE_POOL,
     group_name="staging",
     deps=REFERENCE_DEPS,
     partitions_def=MONTHLY,
@@ -150,6 +151,7 @@ def rolls(
 
 @dg.asset(
     key=RESIDENTS_KEY,
+    pool=WAREHOUSE_POOL,
     group_name="staging",
     deps=REFERENCE_DEPS,
     partitions_def=MONTHLY,
@@ -171,6 +173,7 @@ def residents(
 def _table_source_asset(source: ingest.Source) -> dg.AssetsDefinition:
     @dg.asset(
         key=["staging", source.name],
+        pool=WAREHOUSE_POOL,
         group_name="staging",
         deps=REFERENCE_DEPS,
         kinds=STAGED_KINDS,
@@ -211,7 +214,13 @@ targets = _table_source_asset(ingest.TARGETS)
 plans = _table_source_asset(ingest.PLANS)
 
 
-@dg.asset(key=RAW_INVENTORY_KEY, group_name="staging", kinds={"duckdb", "sql"}, owners=OWNERS)
+@dg.asset(
+    key=RAW_INVENTORY_KEY,
+    group_name="staging",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    pool=WAREHOUSE_POOL,
+)
 def raw_inventory(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Every file and folder under raw/ that no run reads (unknown or misspelled source folders, roll
     folders that are not a month or lie outside the partitions, files outside a month folder, symbolic
@@ -242,6 +251,7 @@ def raw_inventory(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 @dg.asset_check(
     asset=raw_inventory,
+    pool=WAREHOUSE_POOL,
     name="every_raw_path_read",
     blocking=False,
     description=sql_check_description(UNREAD_SQL),

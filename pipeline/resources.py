@@ -17,6 +17,14 @@ from pipeline.runner import REKEY_TAG
 from pipeline.settings import DATA_DIR_ENV, PROJECT_ROOT, DataPaths
 from pipeline.warehouse import connect_work, remove_stale_builds
 
+# Every step that opens the working database (every asset and check step of the graph) is in this
+# Dagster pool. The working DuckDB file admits one writer, and each step also holds its file lock
+# (pipeline/lock.py). The deployment limits the pool to one step at a time (deploy/dagster.yaml), so
+# the run coordinator hands a Celery worker a step only when the database is free, instead of the
+# worker taking the task and waiting on the lock. The embedded default sets no limit: its one process
+# runs the steps one after another anyway.
+WAREHOUSE_POOL = "working_database"
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """Where raw files are read and the warehouse is built.

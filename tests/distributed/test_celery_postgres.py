@@ -7,6 +7,7 @@ except under CI, where ``.ci/run`` installs them and a skip would hide a broken 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -224,3 +225,10 @@ def test_a_queued_run_on_celery_workers_survives_a_worker_killed_mid_month_and_b
     assert len(pids["step_pids"]) >= 2
     for worker in deployment.workers:
         assert "Task execute_plan" in worker.log.read_text(errors="replace"), worker.name
+
+    # One step at a time holds the working database, by Dagster's pool (deploy/dagster.yaml), not
+    # only by the file lock: no two attempts overlap, the killed one included.
+    attempts = sorted(deployment.probe("step_attempts", run_id)["attempts"], key=lambda a: a["start"])
+    assert all(a["end"] is not None for a in attempts)
+    overlapping = [(a["step"], b["step"]) for a, b in itertools.pairwise(attempts) if b["start"] < a["end"]]
+    assert not overlapping
