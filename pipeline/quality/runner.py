@@ -255,16 +255,6 @@ class NothingToValidate:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
-def run_suite(
-    connection: duckdb.DuckDBPyConnection,
-    source: QualitySource,
-    severity: Severity,
-    params: Mapping[str, object] | None = None,
-) -> SuiteOutcome | NothingToValidate:
-    """Validate one source's suite against the working database."""
-    return run_suites(connection, source, (severity,), params)[severity]
-
-
 def run_suites(
     connection: duckdb.DuckDBPyConnection,
     source: QualitySource,
