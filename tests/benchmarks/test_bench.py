@@ -1,5 +1,6 @@
-"""The benchmark harness at a tiny scale: pipeline, floor and pandas run on the same generated files and
-agree on the coverage rows. No timing is asserted."""
+"""The benchmark harness at a tiny scale, end to end in one run (it is among the slowest tests): pipeline,
+floor and pandas run on the same generated files and agree on the coverage rows; the register section
+holds an earlier month first (--register-history) and measures the last. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -32,8 +33,10 @@ def test_differences_sees_a_changed_count_and_a_changed_percentage():
 
 
 @pytest.mark.slow
-def test_the_harness_runs_and_the_three_agree(tmp_path: Path):
-    result, report = run_harness(tmp_path, "--scale", "0.001", "--register-scale", "0.001")
+def test_the_harness_runs_the_three_agree_and_the_register_section_holds_earlier_months(tmp_path: Path):
+    result, report = run_harness(
+        tmp_path, "--scale", "0.001", "--register-scale", "0.001", "--register-history", "1"
+    )
     main = report["main"]
     assert [row["what"] for row in main["rows"]] == ["pipeline", "floor", "pandas"]
     assert main["coverage_rows_differing"] == {"floor": 0, "pandas": 0}
@@ -42,8 +45,18 @@ def test_the_harness_runs_and_the_three_agree(tmp_path: Path):
         main["pipeline_stages_s"]
     )
     assert "| pipeline |" in result.stdout
-    # The register section: the month run without and with its register, then one commune's lists.
+    # The register section: the month run without and with its register, then one commune's lists,
+    # after the month before was built with its register (the history a nightly run finds).
     register = report["register"]
-    assert register["register_rows"] > 100_000 and register["roll_rows"] == main["rows"][0]["rows"]
+    assert register["history_months"] == 1
+    assert "the 1 month(s) before 2025-08, with registers" in result.stdout
+    assert register["register_rows"] > 100_000
     assert register["stages_with_s"]["register"] > register["stages_without_s"]["register"]
     assert register["outreach"]["persons_listed"] > 0 and register["outreach"]["villages"] >= 4
+    # The measured runs build the last month only: its roll rows, not both months'.
+    data_dir = tmp_path / "work" / "scale-0.001-2025-07-2025-08-residents"
+    month_rows = sum(
+        pl.scan_parquet(path).select(pl.len()).collect().item()
+        for path in (data_dir / "raw" / "rolls" / "2025-08").glob("*.parquet")
+    )
+    assert register["roll_rows"] == month_rows

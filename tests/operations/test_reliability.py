@@ -139,7 +139,7 @@ def test_an_analyst_querying_throughout_a_run_is_never_blocked_nor_shown_a_mix(p
     ]
     try:
         time.sleep(1.5)
-        result = run("run", "--all", data=data, home=home)
+        result = run("run", *MONTHS, data=data, home=home)
         time.sleep(1.0)
     finally:
         stop.touch()
