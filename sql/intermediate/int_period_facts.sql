@@ -402,7 +402,19 @@ facts_per_boundary as (
 -- Facts already on the boundary's vintage stay where they are; older ones follow the crosswalk (an
 -- equi-join: an inequality in the join condition would make it a nested loop). A district's figure
 -- is only part of its new province and cannot stand for it, so district facts stay on the
--- as_reported boundary (provinces re-sum from their communes).
+-- as_reported boundary (provinces re-sum from their communes). n_links: how many units the source unit
+-- is split over (one for most: 9,564 of the 10,035 old communes go whole into one new commune).
+links_per_source as (
+    select
+        from_vintage,
+        to_vintage,
+        from_level,
+        from_code,
+        count(*) as n_links
+    from ref.admin_crosswalk
+    group by from_vintage, to_vintage, from_level, from_code
+),
+
 mapped as (
     select
         boundary,
@@ -417,7 +429,8 @@ mapped as (
         code as to_code,
         level as to_level,
         1.0 as weight,
-        false as approximate
+        false as approximate,
+        1 as n_links
     from facts_per_boundary
     where vintage = target_vintage
     union all
@@ -434,7 +447,8 @@ mapped as (
         links.to_code,
         facts.level as to_level,
         links.weight,
-        links.is_partial as approximate
+        links.is_partial as approximate,
+        sources.n_links
     from facts_per_boundary as facts
     inner join ref.admin_crosswalk as links
         on
@@ -442,11 +456,28 @@ mapped as (
             and facts.target_vintage = links.to_vintage
             and facts.level = links.from_level
             and facts.code = links.from_code
+    inner join links_per_source as sources
+        on
+            links.from_vintage = sources.from_vintage
+            and links.to_vintage = sources.to_vintage
+            and links.from_level = sources.from_level
+            and links.from_code = sources.from_code
     where facts.vintage < facts.target_vintage and facts.level != 'district'
 ),
 
--- Largest remainder: floors first, then the units left over go to the largest fractional parts.
+-- Largest remainder: floors first, then the units left over go to the largest fractional parts. A
+-- fact of a unit with one link is its whole window: its floor, its remainder and rank 1, computed
+-- directly; only the facts of split units (a tenth of the old communes' rows) pay for the sorted
+-- window, which was the costliest operator of the period (1.1 s of 3.0 s at scale 0.01).
 apportioned as (
+    select
+        *,
+        floor(value * weight) as floor_share,
+        value - floor(value * weight) as left_over,
+        1 as remainder_rank
+    from mapped
+    where n_links = 1
+    union all
     select
         *,
         floor(value * weight) as floor_share,
@@ -455,6 +486,7 @@ apportioned as (
             source_unit order by value * weight - floor(value * weight) desc, to_code
         ) as remainder_rank
     from mapped
+    where n_links > 1
     window source_unit as (partition by boundary, from_vintage, from_level, from_code, measure, key, source)
 ),
 
