@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from benchmarks.bench import differences
+from benchmarks.bench import Measure, differences, median_measure
 from tests.benchmarks.harness import run_harness
 
 
@@ -30,6 +30,15 @@ def test_differences_sees_a_changed_count_and_a_changed_percentage():
     assert differences(rows, rows.with_columns(pl.col("participants") + pl.Series([0, 1]))) == 1
     assert differences(rows, rows.with_columns(pl.col("coverage_pct") * 1.001)) == 1
     assert differences(rows, rows.head(1)) == 1
+
+
+def test_rounds_keep_the_median_measurement_whole():
+    times = [30.0, 90.0, 41.0]
+    rounds = [Measure("pipeline", 0.1, t, peak_rss_gb=t / 10, stages={"marts": t / 5}) for t in times]
+    median = median_measure(rounds)
+    assert (median.seconds, median.peak_rss_gb, median.stages) == (41.0, 4.1, {"marts": 8.2})
+    assert median_measure(rounds[:2]).seconds == 90.0  # an even count: the upper of the two middles
+    assert median_measure(rounds[:1]).seconds == 30.0
 
 
 @pytest.mark.slow
