@@ -21,7 +21,7 @@ from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, 
 # end) are collected first, so that `make test`'s workers (xdist, one file at a time) start them at
 # once instead of one worker finishing them alone at the end (≈ 2.5 min of a 15-min CI budget).
 # `make test` passes --no-loadscope-reorder: xdist otherwise hands out files with the most tests
-# first, which put these one- and two-test files last.
+# first, which put these files of one to three tests last.
 SLOWEST_FIRST = ("tests/distributed/", "tests/benchmarks/")
 
 
