@@ -26,13 +26,31 @@ demo: $(STAMP)
 # Two worker processes (the CI machine has 2 cores: most tests wait on Dagster and DuckDB in turn),
 # each test file whole on one worker so that module fixtures are built once (the report tests'
 # demo warehouse is shared: tests/report/conftest.py). TEST_WORKERS=0 runs in this process.
+# The tests' tmp_path folders (≈ 1.5 GB in all) go to memory, /dev/shm, when it has TEST_SHM_MIN_KB
+# free: every run commits Dagster's SQLite event log once per event and DuckDB checkpoints its files,
+# and on disk those syncs were a fifth of a test's time (tests/e2e/test_trust.py: 116.9 s on /tmp,
+# 94.4 s on /dev/shm, 2026-12-04). The folder is removed when every test passed and kept (its path
+# printed) when one failed. TEST_BASETEMP=DIR chooses the folder; TEST_BASETEMP=default is pytest's own.
 TEST_WORKERS ?= 2
+TEST_SHM_MIN_KB ?= 4194304
+TEST_BASETEMP ?=
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	@basetemp="$(TEST_BASETEMP)"; created=""; \
+	if [ -z "$$basetemp" ] && [ "$$(df --output=avail -k /dev/shm 2>/dev/null | tail -n 1)" -ge $(TEST_SHM_MIN_KB) ] 2>/dev/null; then \
+		basetemp=$$(mktemp -d /dev/shm/coverage-pipeline-tests.XXXXXX) && created=yes; \
+	fi; \
+	if [ "$$basetemp" = default ]; then basetemp=""; fi; \
+	echo "pytest -n $(TEST_WORKERS) $${basetemp:+--basetemp=$$basetemp}"; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $${basetemp:+--basetemp=$$basetemp}; \
+	status=$$?; \
+	if [ -n "$$created" ]; then \
+		if [ $$status -eq 0 ]; then rm -rf "$$basetemp"; else echo "the failed tests' files are kept in $$basetemp" >&2; fi; \
+	fi; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint sql --dialect duckdb --nocolor
+	$(BIN)/sqlfluff lint sql --dialect duckdb --nocolor --processes 0
 
 # Benchmark harness (docs/performance.md): pipeline vs a polars/DuckDB floor vs pandas, same files.
 # Override the arguments, e.g. make bench BENCH_ARGS="--scale 1.0 --pandas-scale 0.3". The default runs
