@@ -9,10 +9,11 @@ import os
 import stat
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipeline import ingest, pseudonym
-from pipeline.raw_io import RawFileError
+from pipeline.raw_io import RawFileError, pad_code
 from pipeline.settings import DataPaths
 from tests.conftest import ROLL_HEADER, write
 
@@ -166,3 +167,17 @@ def test_the_fingerprint_identifies_a_key_without_revealing_it():
     assert pseudonym.fingerprint(b"k1") == pseudonym.fingerprint(b"k1")
     assert pseudonym.fingerprint(b"k1") != pseudonym.fingerprint(b"k2")
     assert "k1" not in pseudonym.fingerprint(b"k1") and len(pseudonym.fingerprint(b"k1")) == 16
+
+
+def test_per_distinct_gives_every_row_what_the_expression_gives_it_nulls_included():
+    frame = pl.DataFrame({"code": ["7", None, "12", "7", " 7", None, "x"], "n": range(7)}).lazy()
+    # An output that is not null for a null value: the lookup must not turn it into null.
+    outputs = {
+        "padded": pad_code("code", "commune"),
+        "label": pl.coalesce(pl.col("code").str.strip_chars(), pl.lit("none")),
+    }
+    looked_up = ingest.per_distinct(frame, "code", **outputs).collect()
+    row_by_row = frame.with_columns(**outputs).collect()
+    assert looked_up.equals(row_by_row)
+    assert looked_up["label"].to_list() == ["7", "none", "12", "7", "7", "none", "x"]
+    assert looked_up["padded"].to_list()[:3] == ["00007", None, "00012"]
