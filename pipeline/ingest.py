@@ -332,20 +332,13 @@ def per_distinct(frame: pl.LazyFrame, column: str, **outputs: pl.Expr) -> pl.Laz
     14.3M-row month (normalise + pseudonymise, best of 3, 2026-12-04). The distinct values are
     computed here, from ``frame`` (a file already in memory)."""
     distinct = frame.select(pl.col(column).unique()).with_columns(**outputs).collect()
-    known = distinct.filter(pl.col(column).is_not_null())
-    null_row = distinct.filter(pl.col(column).is_null())
-    value = pl.col(column)
-    looked_up = []
-    for name in outputs:
-        dtype = distinct.schema[name]
-        when_null = null_row[name][0] if null_row.height else None
-        looked_up.append(
-            pl.when(value.is_null())
-            .then(pl.lit(when_null, dtype=dtype))
-            .otherwise(value.replace_strict(known[column], known[name], default=None, return_dtype=dtype))
-            .alias(name)
-        )
-    return frame.with_columns(looked_up)
+    # replace_strict matches a null key too, so a null value gets what the expression gives a null.
+    return frame.with_columns(
+        pl.col(column)
+        .replace_strict(distinct[column], distinct[name], default=None, return_dtype=distinct.schema[name])
+        .alias(name)
+        for name in outputs
+    )
 
 
 def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
