@@ -100,14 +100,17 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
             run_sql(connection, "marts/unpublished_periods.sql", params)
             _refresh_dependent_projections(connection, partition_key)
         return PeriodBuild(partition_key, dict.fromkeys(MART_SQL, 0), time.perf_counter() - started)
+    # The period's facts are temporary tables of this connection, built before the transaction: in
+    # autocommit their rows are stored compressed with zone maps, which the roll-ups and the marts
+    # then scan about three times faster than rows still held in a transaction's local storage.
+    run_sql(connection, "intermediate/int_period_boundaries.sql", params)
+    run_sql(connection, "intermediate/int_period_facts.sql", params)
+    for level in ROLL_UP_LEVELS:
+        run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
+    run_sql(connection, "intermediate/int_outreach_rolls.sql", params)
+    run_sql(connection, "intermediate/int_outreach_people.sql", {**params, "commune_code": None})
     with transaction(connection):
         run_sql(connection, "marts/unpublished_periods.sql", params)
-        run_sql(connection, "intermediate/int_period_boundaries.sql", params)
-        run_sql(connection, "intermediate/int_period_facts.sql", params)
-        for level in ROLL_UP_LEVELS:
-            run_sql(connection, "intermediate/int_roll_up_level.sql", {"level": level})
-        run_sql(connection, "intermediate/int_outreach_rolls.sql", params)
-        run_sql(connection, "intermediate/int_outreach_people.sql", {**params, "commune_code": None})
         for sql in MART_SQL.values():
             run_sql(connection, sql, params)
         counted = dict(run_sql(connection, "marts/count_period_rows.sql", params).fetchall())

@@ -127,8 +127,9 @@ object_codes as (
     group by vintage, commune_code, bhyt_object_code
 ),
 
+-- No distinct: the anti join below is the same whether a person appears once or twice here.
 year_start_active as (
-    select distinct
+    select
         person_key_hi,
         person_key_lo,
         scheme
@@ -199,40 +200,51 @@ active_before as (
     where is_active
 ),
 
--- Retention needs both snapshots; "stopped" people are counted where they were last month.
-retention as (
+-- Retention needs both snapshots; "stopped" people are counted where they were last month. One full
+-- join gives both sides: its matched and left-only rows are the left join of this month on the last
+-- (continuing, new), its right-only rows the anti join of the last on this one (stopped), for the
+-- price of one hash table over the persons instead of two.
+retention_pairs as (
     select
-        active_now.vintage,
-        'commune' as level,
-        active_now.commune_code as code,
-        case when active_before.person_key_hi is null then 'new' else 'continuing' end as measure,
-        active_now.scheme as key,
-        count(*) as value,
-        'roll' as source
+        active_now.vintage as now_vintage,
+        active_now.commune_code as now_code,
+        active_now.scheme as now_scheme,
+        active_now.person_key_hi is not null as in_this_month,
+        active_before.vintage as before_vintage,
+        active_before.commune_code as before_code,
+        active_before.scheme as before_scheme,
+        active_before.person_key_hi is not null as in_last_month
     from active_now
-    left join active_before
+    full join active_before
         on
             active_now.person_key_hi = active_before.person_key_hi
             and active_now.person_key_lo = active_before.person_key_lo
             and active_now.scheme = active_before.scheme
-    where exists (select 1 from rolls_before)
+),
+
+retention as (
+    select
+        now_vintage as vintage,
+        'commune' as level,
+        now_code as code,
+        case when in_last_month then 'continuing' else 'new' end as measure,
+        now_scheme as key,
+        count(*) as value,
+        'roll' as source
+    from retention_pairs
+    where in_this_month and exists (select 1 from rolls_before)
     group by all
     union all
     select
-        active_before.vintage,
+        before_vintage as vintage,
         'commune' as level,
-        active_before.commune_code as code,
+        before_code as code,
         'stopped' as measure,
-        active_before.scheme as key,
+        before_scheme as key,
         count(*) as value,
         'roll' as source
-    from active_before
-    anti join active_now
-        on
-            active_before.person_key_hi = active_now.person_key_hi
-            and active_before.person_key_lo = active_now.person_key_lo
-            and active_before.scheme = active_now.scheme
-    where exists (select 1 from rolls_now)
+    from retention_pairs
+    where not in_this_month and exists (select 1 from rolls_now)
     group by all
     union all
     select
@@ -399,11 +411,12 @@ facts_per_boundary as (
     select * from target_persons
 ),
 
--- Facts already on the boundary's vintage stay where they are; older ones follow the crosswalk (an
--- equi-join: an inequality in the join condition would make it a nested loop). A district's figure
--- is only part of its new province and cannot stand for it, so district facts stay on the
--- as_reported boundary (provinces re-sum from their communes). n_links: how many units the source unit
--- is split over (one for most: 9,564 of the 10,035 old communes go whole into one new commune).
+-- Facts already on the boundary's vintage stay where they are (see shares); older ones follow the
+-- crosswalk (an equi-join: an inequality in the join condition would make it a nested loop). A
+-- district's figure is only part of its new province and cannot stand for it, so district facts stay
+-- on the as_reported boundary (provinces re-sum from their communes). n_links: how many units the
+-- source unit is split over (one for most: 9,564 of the 10,035 old communes go whole into one new
+-- commune).
 links_per_source as (
     select
         from_vintage,
@@ -416,24 +429,6 @@ links_per_source as (
 ),
 
 mapped as (
-    select
-        boundary,
-        target_vintage,
-        vintage as from_vintage,
-        level as from_level,
-        code as from_code,
-        measure,
-        key,
-        value,
-        source,
-        code as to_code,
-        level as to_level,
-        1.0 as weight,
-        false as approximate,
-        1 as n_links
-    from facts_per_boundary
-    where vintage = target_vintage
-    union all
     select
         facts.boundary,
         facts.target_vintage,
@@ -490,7 +485,26 @@ apportioned as (
     window source_unit as (partition by boundary, from_vintage, from_level, from_code, measure, key, source)
 ),
 
+-- A fact already on its boundary's vintage is its own share (re_expressed below sums, and marks
+-- mixed sources, exactly as this grouping would), so only the facts that follow the crosswalk pay
+-- for the grouping: the costliest operator of the period when all facts went through it.
 shares as (
+    select
+        boundary,
+        target_vintage,
+        vintage as from_vintage,
+        level as from_level,
+        level as to_level,
+        code as to_code,
+        measure,
+        key,
+        value,
+        source,
+        false as approximate,
+        1 as n_sources
+    from facts_per_boundary
+    where vintage = target_vintage
+    union all
     select
         boundary,
         target_vintage,
