@@ -44,6 +44,14 @@ from pipeline.raw_io import (
 from pipeline.settings import DataPaths
 from pipeline.warehouse import define_month_view, month_partition, read_sql, run_sql, transaction
 
+# The raw file a row came from: its path under raw/ as stored, and while a month's files are read and
+# normalised, their number in the month (4 bytes a row rather than a path on every row of a file).
+SOURCE_FILE = "source_file"
+# Rows normalised in one call (ingest_month): the call's fixed part dominated months of small files
+# (63 province files of ~23k rows at scale 0.01), while a national province file (2-10M rows) still
+# goes alone, so memory stays bounded by the larger of this and the largest file.
+PENDING_BATCH_ROWS = 2_000_000
+
 
 @dataclass(frozen=True)
 class Source:
@@ -195,9 +203,8 @@ def _unit_columns(reference_date: pl.Expr) -> list[pl.Expr]:
 
 
 def normalise(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
-    """Apply the raw contract's value rules; what cannot be parsed stays null beside its raw text."""
-    if source is ROLLS:
-        return normalise_rolls(frame)
+    """Apply the raw contract's value rules to a table source (month sources: ``MonthSource.normalise``);
+    what cannot be parsed stays null beside its raw text."""
     year = _integer("year") if "year" in source.required else None
     year_end = pl.date(year, 12, 31) if year is not None else None
     if source is AGGREGATES:
@@ -266,7 +273,8 @@ def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Parse each value once; keep its raw text only where it did not parse (for the quarantine's
     offending value): at national scale a copy of every raw value would double the month's footprint.
     Dates and integers that a Parquet file already types are taken as they are (always valid; turning
-    143M dates into text and back was a third of the reading time)."""
+    143M dates into text and back was a third of the reading time). ``SOURCE_FILE`` passes through:
+    several files can be normalised together."""
     schema = frame.collect_schema()
     frame = per_distinct(frame, "commune_code", commune_padded=pad_code("commune_code", "commune"))
     frame = per_distinct(
@@ -303,6 +311,7 @@ def normalise_rolls(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("valid_to_parsed").alias("valid_to"),
         raw_if_unparsed("vintage").alias("vintage_raw"),
         pl.col("vintage_parsed").alias("vintage_declared"),
+        SOURCE_FILE,
     )
 
 
@@ -343,7 +352,8 @@ def per_distinct(frame: pl.LazyFrame, column: str, **outputs: pl.Expr) -> pl.Laz
 
 def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
     """The register's contract columns parsed like the rolls' (raw text kept only where a value did
-    not parse); the village name is NFC text with its spaces trimmed and collapsed."""
+    not parse); the village name is NFC text with its spaces trimmed and collapsed. ``SOURCE_FILE``
+    passes through, as in :func:`normalise_rolls`."""
     schema = frame.collect_schema()
     frame = per_distinct(
         frame, "sex", sex_parsed=nfc("sex").str.to_lowercase().replace_strict(SEX_CODES, default=None)
@@ -366,6 +376,7 @@ def normalise_residents(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("birth_year_parsed").alias("birth_year"),
         _raw_if_unparsed(schema, "vintage").alias("vintage_raw"),
         pl.col("vintage_parsed").alias("vintage_declared"),
+        SOURCE_FILE,
     )
 
 
@@ -421,7 +432,7 @@ def ingest_table_source(
         frame = read_contract_file(path, source.required, source.optional)
         relative = path.relative_to(raw_root).as_posix()
         report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
-        frames.append(normalise(frame, source).with_columns(source_file=pl.lit(relative)))
+        frames.append(normalise(frame, source).with_columns(pl.lit(relative).alias(SOURCE_FILE)))
     incoming = pl.concat(frames, how="vertical") if frames else None
 
     def load() -> None:
@@ -569,23 +580,43 @@ def ingest_month(
             report.stage_seconds[stage] += now - clock
             clock = now
 
+        batch: list[pl.DataFrame] = []
+
+        def write_pending() -> None:
+            pending.append(building / f"pending-{len(pending) + 1:05d}.parquet")
+            numbers = [part[SOURCE_FILE][0] for part in batch]
+            # Raw identifiers are replaced by their keyed hashes before anything is written.
+            (
+                with_person_key(month_source.normalise(pl.concat(batch).lazy()), "person_id", key)
+                .drop("person_id")
+                .with_columns(
+                    pl.col(SOURCE_FILE).replace_strict(
+                        numbers, [report.files[n - 1].relative for n in numbers], return_dtype=pl.String
+                    )
+                )
+                .sink_parquet(pending[-1], compression="lz4")
+            )
+            batch.clear()
+            lap("normalise_pseudonymise")
+
         for position, path in enumerate(files, start=1):
             frame = read_contract_file(path, source.required, source.optional, keep_types=True)
             relative = path.relative_to(raw_root).as_posix()
             report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
+            frame = frame.with_columns(pl.lit(position, dtype=pl.UInt32).alias(SOURCE_FILE))
             lap("read")
-            pending.append(building / f"pending-{position:05d}.parquet")
-            # Raw identifiers are replaced by their keyed hashes before anything is written.
-            (
-                with_person_key(month_source.normalise(frame.lazy()), "person_id", key)
-                .with_columns(source_file=pl.lit(relative))
-                .drop("person_id")
-                .sink_parquet(pending[-1], compression="lz4")
-            )
+            # Normalising costs a fixed part per call: small files of one schema (normalising depends on
+            # it) go through together, up to PENDING_BATCH_ROWS; a large file alone.
+            if batch and (
+                frame.schema != batch[0].schema
+                or sum(f.height for f in batch) + frame.height > PENDING_BATCH_ROWS
+            ):
+                write_pending()
+            batch.append(frame)
             del frame
-            lap("normalise_pseudonymise")
             if progress:
                 progress(f"{source.name} {partition_key}: read {position}/{len(files)} files ({relative})")
+        write_pending()
         run_sql(connection, "staging/month_code_lookup.sql", {**params, "pending": [str(p) for p in pending]})
         run_sql(connection, source.rules_sql, params)
         lap("judge")

@@ -181,3 +181,49 @@ def test_per_distinct_gives_every_row_what_the_expression_gives_it_nulls_include
     assert looked_up.equals(row_by_row)
     assert looked_up["label"].to_list() == ["7", "none", "12", "7", "7", "none", "x"]
     assert looked_up["padded"].to_list()[:3] == ["00007", None, "00012"]
+
+
+@pytest.mark.parametrize("batch_rows", [1, 5, 10**9])
+def test_files_normalised_together_keep_each_row_with_its_own_file_and_row(
+    tmp_path: Path, connection, monkeypatch, batch_rows
+):
+    # 1: every file alone; 5: a.csv and b.csv together (one schema, 3 + 2 rows), then the typed
+    # Parquet file alone (another schema), then d.csv; 10**9: every run of one schema together.
+    monkeypatch.setattr(ingest, "PENDING_BATCH_ROWS", batch_rows)
+    raw = tmp_path / "raw"
+    month = raw / "rolls/2025-08"
+    write(month / "a.csv", roll(*(f"010000000{i},BHYT,00004,F,{1990 + i},GD,,," for i in range(3))))
+    write(month / "b.csv", roll(*(f"010000001{i},BHYT,00004,M,{1970 + i},GD,,," for i in range(2))))
+    pl.DataFrame(
+        {
+            "person_id": ["0100000020", "0100000021"],
+            "scheme": ["BHXH_BB", "BHXH_BB"],
+            "commune_code": ["00004", "00004"],
+            "birth_year": [1960, 1961],
+        }
+    ).write_parquet(month / "c.parquet")
+    write(month / "d.csv", roll("0100000030,BHYT,00004,F,19x0,GD,,,"))  # birth year not a number
+
+    report = ingest.ingest_roll_month(connection, raw, "2025-08")
+
+    stored = connection.execute(
+        "select source_file, source_row, birth_year from staging.rolls order by source_file, source_row"
+    ).fetchall()
+    assert stored == [
+        ("rolls/2025-08/a.csv", 1, 1990),
+        ("rolls/2025-08/a.csv", 2, 1991),
+        ("rolls/2025-08/a.csv", 3, 1992),
+        ("rolls/2025-08/b.csv", 1, 1970),
+        ("rolls/2025-08/b.csv", 2, 1971),
+        ("rolls/2025-08/c.parquet", 1, 1960),
+        ("rolls/2025-08/c.parquet", 2, 1961),
+    ]
+    assert report.quarantined_by_rule == {"impossible_birth_year": 1}
+    quarantined = connection.execute("select source_file, source_row from staging.quarantine").fetchall()
+    assert quarantined == [("rolls/2025-08/d.csv", 1)]
+    assert [(f.relative, f.rows) for f in report.files] == [
+        ("rolls/2025-08/a.csv", 3),
+        ("rolls/2025-08/b.csv", 2),
+        ("rolls/2025-08/c.parquet", 2),
+        ("rolls/2025-08/d.csv", 1),
+    ]
