@@ -527,8 +527,9 @@ def ingest_month(
     data dir's, beside ``raw_root``) and its ledger rows.
 
     A month without a folder is emptied (the raw side is the truth); a folder without data rows is an
-    error. Each file is read, normalised and pseudonymised by polars and written to a pending Parquet
-    file (memory bounded by the largest file); DuckDB then judges the month in a few streaming passes
+    error. Each file is read by polars; files are normalised and pseudonymised in batches
+    (``PENDING_BATCH_ROWS``) and written to pending Parquet files (memory bounded by the larger of a
+    batch and the largest file); DuckDB then judges the month in a few streaming passes
     and writes the accepted rows to a new file, which replaces the month's partition in the same
     transaction as its quarantine and ledger rows. A failure leaves the previous month in place.
 
