@@ -201,50 +201,40 @@ active_before as (
 ),
 
 -- Retention needs both snapshots; "stopped" people are counted where they were last month. One full
--- join gives both sides: its matched and left-only rows are the left join of this month on the last
--- (continuing, new), its right-only rows the anti join of the last on this one (stopped), for the
--- price of one hash table over the persons instead of two.
+-- join gives every measure in one pass: its matched and left-only rows are the left join of this month
+-- on the last (continuing, new), its right-only rows the anti join of the last on this one (stopped),
+-- for the price of one hash table over the persons instead of two. With either month missing there is
+-- no retention to tell (and the join is not run).
 retention_pairs as (
     select
-        active_now.vintage as now_vintage,
-        active_now.commune_code as now_code,
-        active_now.scheme as now_scheme,
         active_now.person_key_hi is not null as in_this_month,
-        active_before.vintage as before_vintage,
-        active_before.commune_code as before_code,
-        active_before.scheme as before_scheme,
-        active_before.person_key_hi is not null as in_last_month
+        active_before.person_key_hi is not null as in_last_month,
+        coalesce(active_now.vintage, active_before.vintage) as vintage,
+        coalesce(active_now.commune_code, active_before.commune_code) as code,
+        coalesce(active_now.scheme, active_before.scheme) as scheme
     from active_now
     full join active_before
         on
             active_now.person_key_hi = active_before.person_key_hi
             and active_now.person_key_lo = active_before.person_key_lo
             and active_now.scheme = active_before.scheme
+    where exists (select 1 from rolls_before) and exists (select 1 from rolls_now)
 ),
 
 retention as (
     select
-        now_vintage as vintage,
+        vintage,
         'commune' as level,
-        now_code as code,
-        case when in_last_month then 'continuing' else 'new' end as measure,
-        now_scheme as key,
+        code,
+        case
+            when not in_this_month then 'stopped'
+            when in_last_month then 'continuing'
+            else 'new'
+        end as measure,
+        scheme as key,
         count(*) as value,
         'roll' as source
     from retention_pairs
-    where in_this_month and exists (select 1 from rolls_before)
-    group by all
-    union all
-    select
-        before_vintage as vintage,
-        'commune' as level,
-        before_code as code,
-        'stopped' as measure,
-        before_scheme as key,
-        count(*) as value,
-        'roll' as source
-    from retention_pairs
-    where not in_this_month and exists (select 1 from rolls_now)
     group by all
     union all
     select
