@@ -1,5 +1,5 @@
-"""Building the marts of one period: facts, roll-up, the marts and their blocking checks, in one
-transaction."""
+"""Building the marts of one period: its facts and roll-up (temporary tables of the connection), then
+the marts and their blocking checks, in one transaction."""
 
 from __future__ import annotations
 
