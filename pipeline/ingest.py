@@ -51,6 +51,10 @@ SOURCE_FILE = "source_file"
 # (63 province files of ~23k rows at scale 0.01), while a national province file (2-10M rows) still
 # goes alone, so memory stays bounded by the larger of this and the largest file.
 PENDING_BATCH_ROWS = 2_000_000
+# Seconds between two "read n/N files" lines of a month (and its last file's, always). In a Dagster run
+# each line is an event stored by the instance (a commit to SQLite by default), which one line per file
+# made a good part of the read stage of a month of small files.
+PROGRESS_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -573,7 +577,7 @@ def ingest_month(
     output = building / "accepted.parquet"
     try:
         pending = []
-        clock = time.perf_counter()
+        clock = reported = time.perf_counter()
 
         def lap(stage: str) -> None:
             nonlocal clock
@@ -615,8 +619,9 @@ def ingest_month(
                 write_pending()
             batch.append(frame)
             del frame
-            if progress:
+            if progress and (position == len(files) or time.perf_counter() - reported >= PROGRESS_EVERY_S):
                 progress(f"{source.name} {partition_key}: read {position}/{len(files)} files ({relative})")
+                reported = time.perf_counter()
         write_pending()
         run_sql(connection, "staging/month_code_lookup.sql", {**params, "pending": [str(p) for p in pending]})
         run_sql(connection, source.rules_sql, params)

@@ -227,3 +227,23 @@ def test_files_normalised_together_keep_each_row_with_its_own_file_and_row(
         ("rolls/2025-08/c.parquet", 2),
         ("rolls/2025-08/d.csv", 1),
     ]
+
+
+def test_progress_names_files_at_most_every_few_seconds_and_always_the_last(
+    tmp_path: Path, connection, monkeypatch
+):
+    raw = tmp_path / "raw"
+    for number, name in enumerate(("a", "b", "c")):
+        write(raw / f"rolls/2025-08/{name}.csv", roll(f"010000000{number},BHYT,00004,F,1990,GD,,,"))
+    lines: list[str] = []
+    ingest.ingest_roll_month(connection, raw, "2025-08", progress=lines.append)
+    # A Dagster run stores each line as an event: a month of small files reports its last file only.
+    assert lines == ["rolls 2025-08: read 3/3 files (rolls/2025-08/c.csv)"]
+    monkeypatch.setattr(ingest, "PROGRESS_EVERY_S", 0.0)
+    lines.clear()
+    ingest.ingest_roll_month(connection, raw, "2025-08", progress=lines.append)
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "read 1/3 files (rolls/2025-08/a.csv)",
+        "read 2/3 files (rolls/2025-08/b.csv)",
+        "read 3/3 files (rolls/2025-08/c.csv)",
+    ]
