@@ -100,9 +100,10 @@ def build_period(connection: duckdb.DuckDBPyConnection, partition_key: str) -> P
             run_sql(connection, "marts/unpublished_periods.sql", params)
             _refresh_dependent_projections(connection, partition_key)
         return PeriodBuild(partition_key, dict.fromkeys(MART_SQL, 0), time.perf_counter() - started)
-    # The period's facts are temporary tables of this connection, built before the transaction: in
-    # autocommit their rows are stored compressed with zone maps, which the roll-ups and the marts
-    # then scan about three times faster than rows still held in a transaction's local storage.
+    # The period's facts are temporary tables of this connection, built before the transaction: the
+    # roll-ups and the marts read them about three times faster than when they were made inside it
+    # (the roll-ups 1.2 -> 0.35 s a period at scale 0.01), where their rows stayed in the transaction's
+    # local storage. Only the marts need the transaction: a failed check keeps the previous ones.
     run_sql(connection, "intermediate/int_period_boundaries.sql", params)
     run_sql(connection, "intermediate/int_period_facts.sql", params)
     for level in ROLL_UP_LEVELS:
