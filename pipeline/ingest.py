@@ -589,14 +589,15 @@ def ingest_month(
 
         def write_pending() -> None:
             pending.append(building / f"pending-{len(pending) + 1:05d}.parquet")
-            numbers = [part[SOURCE_FILE][0] for part in batch]
             # Raw identifiers are replaced by their keyed hashes before anything is written.
             (
                 with_person_key(month_source.normalise(pl.concat(batch).lazy()), "person_id", key)
                 .drop("person_id")
                 .with_columns(
                     pl.col(SOURCE_FILE).replace_strict(
-                        numbers, [report.files[n - 1].relative for n in numbers], return_dtype=pl.String
+                        range(1, len(report.files) + 1),  # a file's number is its place in report.files
+                        [read.relative for read in report.files],
+                        return_dtype=pl.String,
                     )
                 )
                 .sink_parquet(pending[-1], compression="lz4")
@@ -618,7 +619,6 @@ def ingest_month(
             ):
                 write_pending()
             batch.append(frame)
-            del frame
             if progress and (position == len(files) or time.perf_counter() - reported >= PROGRESS_EVERY_S):
                 progress(f"{source.name} {partition_key}: read {position}/{len(files)} files ({relative})")
                 reported = time.perf_counter()
