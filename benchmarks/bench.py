@@ -75,7 +75,7 @@ class Measure:
 
 
 def measure(command: list[str], env: dict[str, str], label: str) -> tuple[float, float, str]:
-    """Run ``command`` as a child; its wall time, its peak RSS (GB, the child and what it waited for)
+    """Run ``command`` as a child; its wall time, its peak RSS (GiB: the child and what it waited for)
     and its standard output. A failing child stops the harness with its output."""
     started = time.perf_counter()
     child = subprocess.Popen(
@@ -152,6 +152,8 @@ def fresh_marts(data_dir: Path) -> None:
 
 
 def _peak_rss_gb() -> float:
+    """Peak RSS in GiB (ru_maxrss is KiB on Linux). The keys say "gb" for the records' sake; storage
+    figures are 10^9 bytes."""
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -503,7 +505,7 @@ def plot_curve(points: list[dict], path: Path) -> None:
     right.plot(rows, [p["pipeline_peak_gb"] for p in points], "o-", label="pipeline")
     right.plot(rows, [p["floor_peak_gb"] for p in points], "s--", label="floor")
     right.set(
-        xscale="log", xlabel="roll rows in the month (millions)", ylabel="peak RSS (GB)", title="peak memory"
+        xscale="log", xlabel="roll rows in the month (millions)", ylabel="peak RSS (GiB)", title="peak memory"
     )
     for axis in (left, right):
         axis.grid(True, which="both", alpha=0.3)
@@ -632,7 +634,7 @@ def markdown(report: dict) -> str:
     main = report.get("main")
     if main:
         lines += [
-            "| what | scale | rows | seconds | ÷ floor | pandas ÷ pipeline | rows/s | peak RSS GB |",
+            "| what | scale | rows | seconds | ÷ floor | pandas ÷ pipeline | rows/s | peak RSS GiB |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for row in main["rows"]:
@@ -658,7 +660,7 @@ def markdown(report: dict) -> str:
         ]
     if "curve" in report:
         lines += [
-            "| scale | rows | pipeline s | floor s | ÷ floor | pipeline peak GB | floor peak GB |",
+            "| scale | rows | pipeline s | floor s | ÷ floor | pipeline peak GiB | floor peak GiB |",
             "|---|---|---|---|---|---|---|",
         ]
         for p in report["curve"]["points"]:

@@ -40,6 +40,7 @@ from pipeline.raw_io import (
     pad_code,
     parse_date,
     read_contract_file,
+    read_contract_slices,
 )
 from pipeline.settings import DataPaths
 from pipeline.warehouse import define_month_view, month_partition, read_sql, run_sql, transaction
@@ -532,10 +533,11 @@ def ingest_month(
 
     A month without a folder is emptied (the raw side is the truth); a folder without data rows is an
     error. Each file is read by polars; files are normalised and pseudonymised in batches
-    (``PENDING_BATCH_ROWS``) and written to pending Parquet files (memory bounded by the larger of a
-    batch and the largest file); DuckDB then judges the month in a few streaming passes
-    and writes the accepted rows to a new file, which replaces the month's partition in the same
-    transaction as its quarantine and ledger rows. A failure leaves the previous month in place.
+    (``PENDING_BATCH_ROWS``, a large Parquet file in slices of that size) and written to pending
+    Parquet files (memory bounded by a batch, or by the largest CSV file); DuckDB then judges the
+    month in a few streaming passes and writes the accepted rows to a new file, which replaces the
+    month's partition in the same transaction as its quarantine and ledger rows. A failure leaves
+    the previous month in place.
 
     ``key`` (default: :func:`pipeline.pseudonym.load_key`) must be the key that keyed every stored
     month; otherwise :class:`KeyMismatch` is raised before anything is written, unless ``rekey`` (key
@@ -586,6 +588,7 @@ def ingest_month(
             clock = now
 
         batch: list[pl.DataFrame] = []
+        relatives = [path.relative_to(raw_root).as_posix() for path in files]
 
         def write_pending() -> None:
             pending.append(building / f"pending-{len(pending) + 1:05d}.parquet")
@@ -595,8 +598,8 @@ def ingest_month(
                 .drop("person_id")
                 .with_columns(
                     pl.col(SOURCE_FILE).replace_strict(
-                        range(1, len(report.files) + 1),  # a file's number is its place in report.files
-                        [read.relative for read in report.files],
+                        range(1, len(relatives) + 1),  # a file's number is its place in files
+                        relatives,
                         return_dtype=pl.String,
                     )
                 )
@@ -606,19 +609,25 @@ def ingest_month(
             lap("normalise_pseudonymise")
 
         for position, path in enumerate(files, start=1):
-            frame = read_contract_file(path, source.required, source.optional, keep_types=True)
-            relative = path.relative_to(raw_root).as_posix()
-            report.files.append(FileRead(path, relative, sha256_of(path), frame.height))
-            frame = frame.with_columns(pl.lit(position, dtype=pl.UInt32).alias(SOURCE_FILE))
-            lap("read")
-            # Normalising costs a fixed part per call: small files of one schema (normalising depends on
-            # it) go through together, up to PENDING_BATCH_ROWS; a large file alone.
-            if batch and (
-                frame.schema != batch[0].schema
-                or sum(f.height for f in batch) + frame.height > PENDING_BATCH_ROWS
+            relative = relatives[position - 1]
+            rows = 0
+            # A large file comes in slices of PENDING_BATCH_ROWS: memory is bounded by a batch, not by
+            # the largest file (a national month's largest province file took 6.2 GB whole).
+            for frame in read_contract_slices(
+                path, source.required, source.optional, keep_types=True, max_rows=PENDING_BATCH_ROWS
             ):
-                write_pending()
-            batch.append(frame)
+                rows += frame.height
+                frame = frame.with_columns(pl.lit(position, dtype=pl.UInt32).alias(SOURCE_FILE))
+                lap("read")
+                # Normalising costs a fixed part per call: small files of one schema (normalising
+                # depends on it) go through together, up to PENDING_BATCH_ROWS.
+                if batch and (
+                    frame.schema != batch[0].schema
+                    or sum(f.height for f in batch) + frame.height > PENDING_BATCH_ROWS
+                ):
+                    write_pending()
+                batch.append(frame)
+            report.files.append(FileRead(path, relative, sha256_of(path), rows))
             if progress and (position == len(files) or time.perf_counter() - reported >= PROGRESS_EVERY_S):
                 progress(f"{source.name} {partition_key}: read {position}/{len(files)} files ({relative})")
                 reported = time.perf_counter()

@@ -12,7 +12,7 @@ import codecs
 import csv
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,9 +137,55 @@ def read_contract_file(
             present = [c for c in schema if canonical_column(c) in wanted]
             frame = pl.read_parquet(path, columns=present)
         except Exception as error:  # polars raises several types for corrupt files
-            raise RawFileError(
-                path, f"unreadable Parquet file ({type(error).__name__}: not Parquet, or damaged)"
-            ) from None
+            raise _unreadable_parquet(path, error) from None
+    return _contract_frame(path, frame, required, wanted, keep_types=keep_types)
+
+
+def read_contract_slices(
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    keep_types: bool = False,
+    max_rows: int,
+) -> Iterator[pl.DataFrame]:
+    """:func:`read_contract_file` in consecutive slices of at most ``max_rows`` rows, same columns,
+    checks and row numbers: a Parquet file larger than that is read a slice at a time (only the row
+    groups a slice needs are decoded), so memory is bounded by the slice, not by the largest file. A
+    CSV file, or a smaller Parquet file, comes whole."""
+    if path.suffix.lower() == ".csv" or path.stat().st_size == 0:
+        yield read_contract_file(path, required, optional, keep_types=keep_types)
+        return
+    wanted = [*required, *optional]
+    try:
+        scan = pl.scan_parquet(path)
+        # Only the contract's columns: names, IDs and anything else are never even loaded.
+        scan = scan.select([c for c in scan.collect_schema() if canonical_column(c) in wanted])
+        rows = scan.select(pl.len()).collect().item()
+    except Exception as error:  # polars raises several types for corrupt files
+        raise _unreadable_parquet(path, error) from None
+    for offset in range(0, max(rows, 1), max_rows):  # a file without rows: one empty slice, refused
+        try:
+            frame = scan.slice(offset, max_rows).collect()
+        except Exception as error:
+            raise _unreadable_parquet(path, error) from None
+        yield _contract_frame(path, frame, required, wanted, keep_types=keep_types, first_row=offset + 1)
+
+
+def _unreadable_parquet(path: Path, error: Exception) -> RawFileError:
+    return RawFileError(path, f"unreadable Parquet file ({type(error).__name__}: not Parquet, or damaged)")
+
+
+def _contract_frame(
+    path: Path,
+    frame: pl.DataFrame,
+    required: Sequence[str],
+    wanted: Sequence[str],
+    *,
+    keep_types: bool,
+    first_row: int = 1,
+) -> pl.DataFrame:
+    """The contract's columns of ``frame`` (rows ``first_row``… of ``path``), checked and numbered."""
     by_name: dict[str, str] = {}
     repeated: list[str] = []
     for column in frame.columns:
@@ -165,7 +211,9 @@ def read_contract_file(
                 "their leading zeros); write the column as strings",
                 column=name,
             )
-    numbered = frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW_NUMBER))
+    numbered = frame.with_columns(
+        pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64).alias(ROW_NUMBER)
+    )
     if path.suffix.lower() == ".csv":
         numbered = numbered.filter(~pl.all_horizontal(pl.exclude(ROW_NUMBER).is_null()))
     if numbered.height == 0:

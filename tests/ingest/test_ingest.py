@@ -187,8 +187,9 @@ def test_per_distinct_gives_every_row_what_the_expression_gives_it_nulls_include
 def test_files_normalised_together_keep_each_row_with_its_own_file_and_row(
     tmp_path: Path, connection, monkeypatch, batch_rows
 ):
-    # 1: every file alone; 5: a.csv and b.csv together (one schema, 3 + 2 rows), then the typed
-    # Parquet file alone (another schema), then d.csv; 10**9: every run of one schema together.
+    # 1: every file alone, and the Parquet file read in two slices of one row; 5: a.csv and b.csv
+    # together (one schema, 3 + 2 rows), then the typed Parquet file alone (another schema), then
+    # d.csv; 10**9: every run of one schema together.
     monkeypatch.setattr(ingest, "PENDING_BATCH_ROWS", batch_rows)
     raw = tmp_path / "raw"
     month = raw / "rolls/2025-08"

@@ -17,6 +17,7 @@ from pipeline.raw_io import (
     pad_code,
     parse_date,
     read_contract_file,
+    read_contract_slices,
 )
 
 
@@ -92,3 +93,41 @@ def test_source_listing_is_recursive_skips_hidden_and_reports_other_types(tmp_pa
     listing = list_source_files(tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in listing.files] == ["a.csv", "sub/b.PARQUET"]
     assert [p.name for p in listing.unexpected] == ["notes.xlsx"]
+
+
+def test_a_large_parquet_file_comes_in_slices_with_the_whole_files_rows_and_numbers(tmp_path: Path):
+    path = tmp_path / "rolls.parquet"
+    pl.DataFrame(
+        {
+            "Person_ID": [f"01000000{i:02d}" for i in range(7)],
+            "scheme": ["BHYT"] * 7,
+            "birth_year": range(1990, 1997),
+        }
+    ).write_parquet(path, row_group_size=2)
+    required, optional = ["person_id", "scheme"], ["birth_year"]
+
+    slices = list(read_contract_slices(path, required, optional, keep_types=True, max_rows=3))
+
+    assert [s.height for s in slices] == [3, 3, 1]
+    assert [s["source_row"].to_list() for s in slices] == [[1, 2, 3], [4, 5, 6], [7]]
+    assert pl.concat(slices).equals(read_contract_file(path, required, optional, keep_types=True))
+    assert len(list(read_contract_slices(path, required, optional, max_rows=7))) == 1
+
+
+def test_sliced_reading_refuses_what_whole_reading_refuses(tmp_path: Path):
+    empty = tmp_path / "empty.parquet"
+    pl.DataFrame(
+        {"person_id": [], "scheme": []}, schema={"person_id": pl.String, "scheme": pl.String}
+    ).write_parquet(empty)
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(b"PAR1 not really")
+    numeric = tmp_path / "numeric.parquet"
+    pl.DataFrame({"person_id": range(5), "scheme": ["BHYT"] * 5}).write_parquet(numeric)
+    for path, problem in [
+        (empty, "has no data rows"),
+        (damaged, "unreadable Parquet file"),
+        (numeric, "identifiers must be text"),
+    ]:
+        with pytest.raises(RawFileError, match=problem) as raised:
+            list(read_contract_slices(path, ["person_id", "scheme"], max_rows=2))
+        assert raised.value.path == path
