@@ -119,25 +119,18 @@ def read_contract_file(
     wanted = [*required, *optional]
     if path.stat().st_size == 0:
         raise RawFileError(path, "is empty (0 bytes)")
-    if path.suffix.lower() == ".csv":
-        check_utf8(path)
-        check_csv_header(path)
-        try:
-            frame = pl.read_csv(
-                path, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
-            )
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
-            # The parser's own message quotes the offending text: locate the problem ourselves.
-            row, problem = locate_csv_problem(path)
-            raise RawFileError(path, f"cannot be parsed as CSV: {problem}", row=row) from None
-    else:
-        try:
-            schema = pl.read_parquet_schema(path)
-            # Only the contract's columns: names, IDs and anything else are never even loaded.
-            present = [c for c in schema if canonical_column(c) in wanted]
-            frame = pl.read_parquet(path, columns=present)
-        except Exception as error:  # polars raises several types for corrupt files
-            raise _unreadable_parquet(path, error) from None
+    if path.suffix.lower() != ".csv":
+        return next(_parquet_slices(path, required, wanted, keep_types=keep_types, max_rows=None))
+    check_utf8(path)
+    check_csv_header(path)
+    try:
+        frame = pl.read_csv(
+            path, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+        # The parser's own message quotes the offending text: locate the problem ourselves.
+        row, problem = locate_csv_problem(path)
+        raise RawFileError(path, f"cannot be parsed as CSV: {problem}", row=row) from None
     return _contract_frame(path, frame, required, wanted, keep_types=keep_types)
 
 
@@ -155,18 +148,26 @@ def read_contract_slices(
     CSV file, or a smaller Parquet file, comes whole."""
     if path.suffix.lower() == ".csv" or path.stat().st_size == 0:
         yield read_contract_file(path, required, optional, keep_types=keep_types)
-        return
-    wanted = [*required, *optional]
+    else:
+        yield from _parquet_slices(
+            path, required, [*required, *optional], keep_types=keep_types, max_rows=max_rows
+        )
+
+
+def _parquet_slices(
+    path: Path, required: Sequence[str], wanted: Sequence[str], *, keep_types: bool, max_rows: int | None
+) -> Iterator[pl.DataFrame]:
+    """A Parquet file's contract frames, ``max_rows`` rows at a time (None: the whole file at once)."""
     try:
         scan = pl.scan_parquet(path)
         # Only the contract's columns: names, IDs and anything else are never even loaded.
         scan = scan.select([c for c in scan.collect_schema() if canonical_column(c) in wanted])
-        rows = scan.select(pl.len()).collect().item()
+        rows = scan.select(pl.len()).collect().item() if max_rows else 0
     except Exception as error:  # polars raises several types for corrupt files
         raise _unreadable_parquet(path, error) from None
-    for offset in range(0, max(rows, 1), max_rows):  # a file without rows: one empty slice, refused
+    for offset in range(0, max(rows, 1), max_rows or 1):  # no rows: one empty slice, refused
         try:
-            frame = scan.slice(offset, max_rows).collect()
+            frame = (scan.slice(offset, max_rows) if max_rows else scan).collect()
         except Exception as error:
             raise _unreadable_parquet(path, error) from None
         yield _contract_frame(path, frame, required, wanted, keep_types=keep_types, first_row=offset + 1)
