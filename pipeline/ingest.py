@@ -533,8 +533,8 @@ def ingest_month(
 
     A month without a folder is emptied (the raw side is the truth); a folder without data rows is an
     error. Each file is read by polars; files are normalised and pseudonymised in batches
-    (``PENDING_BATCH_ROWS``, a large Parquet file in slices of that size) and written to pending
-    Parquet files (memory bounded by a batch, or by the largest CSV file); DuckDB then judges the
+    (``PENDING_BATCH_ROWS``, a larger file in slices of that size) and written to pending Parquet
+    files (memory bounded by a batch, not by the largest file); DuckDB then judges the
     month in a few streaming passes and writes the accepted rows to a new file, which replaces the
     month's partition in the same transaction as its quarantine and ledger rows. A failure leaves
     the previous month in place.
@@ -614,7 +614,12 @@ def ingest_month(
             # A large file comes in slices of PENDING_BATCH_ROWS: memory is bounded by a batch, not by
             # the largest file (a national month's largest province file took 6.2 GB whole).
             for frame in read_contract_slices(
-                path, source.required, source.optional, keep_types=True, max_rows=PENDING_BATCH_ROWS
+                path,
+                source.required,
+                source.optional,
+                keep_types=True,
+                max_rows=PENDING_BATCH_ROWS,
+                spill_dir=building,
             ):
                 rows += frame.height
                 frame = frame.with_columns(pl.lit(position, dtype=pl.UInt32).alias(SOURCE_FILE))

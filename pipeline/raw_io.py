@@ -12,6 +12,7 @@ import codecs
 import csv
 import os
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,15 @@ TEXT_ONLY_COLUMNS = ("person_id",)
 _POLARS_DUPLICATE = re.compile(r"^(?P<name>.*)_duplicated_\d+$")
 
 
+# Every cell as text, nothing skipped: blank lines stay (as rows of nulls) so that row numbers count them.
+CSV_OPTIONS = {
+    "infer_schema": False,
+    "encoding": "utf8",
+    "raise_if_empty": False,
+    "truncate_ragged_lines": False,
+}
+
+
 def read_contract_file(
     path: Path, required: Sequence[str], optional: Sequence[str] = (), *, keep_types: bool = False
 ) -> pl.DataFrame:
@@ -124,13 +134,9 @@ def read_contract_file(
     check_utf8(path)
     check_csv_header(path)
     try:
-        frame = pl.read_csv(
-            path, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
-        )
+        frame = pl.read_csv(path, **CSV_OPTIONS)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
-        # The parser's own message quotes the offending text: locate the problem ourselves.
-        row, problem = locate_csv_problem(path)
-        raise RawFileError(path, f"cannot be parsed as CSV: {problem}", row=row) from None
+        raise _unparsable_csv(path) from None
     return _contract_frame(path, frame, required, wanted, keep_types=keep_types)
 
 
@@ -141,25 +147,61 @@ def read_contract_slices(
     *,
     keep_types: bool = False,
     max_rows: int,
+    spill_dir: Path,
 ) -> Iterator[pl.DataFrame]:
     """:func:`read_contract_file` in consecutive slices of at most ``max_rows`` rows, same columns,
-    checks and row numbers: a Parquet file larger than that is read a slice at a time (only the row
-    groups a slice needs are decoded), so memory is bounded by the slice, not by the largest file. A
-    CSV file, or a smaller Parquet file, comes whole."""
-    if path.suffix.lower() == ".csv" or path.stat().st_size == 0:
+    checks and row numbers, so memory is bounded by the slice, not by the largest file. A Parquet
+    file is read a slice at a time (only the row groups a slice needs are decoded). A CSV file larger
+    than a slice is first streamed into a Parquet copy in ``spill_dir`` (removed afterwards), then read
+    the same way; a smaller one comes whole."""
+    wanted = [*required, *optional]
+    if path.stat().st_size == 0 or (path.suffix.lower() == ".csv" and not _csv_longer_than(path, max_rows)):
         yield read_contract_file(path, required, optional, keep_types=keep_types)
+    elif path.suffix.lower() != ".csv":
+        yield from _parquet_slices(path, required, wanted, keep_types=keep_types, max_rows=max_rows)
     else:
-        yield from _parquet_slices(
-            path, required, [*required, *optional], keep_types=keep_types, max_rows=max_rows
-        )
+        check_utf8(path)
+        check_csv_header(path)
+        spill_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=spill_dir) as folder:
+            copy = Path(folder) / "csv.parquet"
+            try:
+                pl.scan_csv(path, **CSV_OPTIONS).sink_parquet(copy, compression="lz4")
+            except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+                raise _unparsable_csv(path) from None
+            yield from _parquet_slices(
+                path, required, wanted, keep_types=keep_types, max_rows=max_rows, read_from=copy
+            )
+
+
+def _csv_longer_than(path: Path, rows: int) -> bool:
+    """Whether the CSV file has more than ``rows`` rows (blank lines included), from polars' fast line
+    count. A file it cannot count is read whole, where its problem is reported."""
+    try:
+        return pl.scan_csv(path, **CSV_OPTIONS).select(pl.len()).collect().item() > rows
+    except Exception:  # polars raises several types; read_contract_file names the problem
+        return False
+
+
+def _unparsable_csv(path: Path) -> RawFileError:
+    # The parser's own message quotes the offending text: locate the problem ourselves.
+    row, problem = locate_csv_problem(path)
+    return RawFileError(path, f"cannot be parsed as CSV: {problem}", row=row)
 
 
 def _parquet_slices(
-    path: Path, required: Sequence[str], wanted: Sequence[str], *, keep_types: bool, max_rows: int | None
+    path: Path,
+    required: Sequence[str],
+    wanted: Sequence[str],
+    *,
+    keep_types: bool,
+    max_rows: int | None,
+    read_from: Path | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """A Parquet file's contract frames, ``max_rows`` rows at a time (None: the whole file at once)."""
+    """The contract frames of Parquet file ``path``, ``max_rows`` rows at a time (None: the whole file
+    at once). ``read_from``: the Parquet copy of CSV file ``path``, which messages still name."""
     try:
-        scan = pl.scan_parquet(path)
+        scan = pl.scan_parquet(read_from or path)
         # Only the contract's columns: names, IDs and anything else are never even loaded.
         scan = scan.select([c for c in scan.collect_schema() if canonical_column(c) in wanted])
         rows = scan.select(pl.len()).collect().item() if max_rows else 0

@@ -106,12 +106,33 @@ def test_a_large_parquet_file_comes_in_slices_with_the_whole_files_rows_and_numb
     ).write_parquet(path, row_group_size=2)
     required, optional = ["person_id", "scheme"], ["birth_year"]
 
-    slices = list(read_contract_slices(path, required, optional, keep_types=True, max_rows=3))
+    slices = list(
+        read_contract_slices(path, required, optional, keep_types=True, max_rows=3, spill_dir=tmp_path)
+    )
 
     assert [s.height for s in slices] == [3, 3, 1]
     assert [s["source_row"].to_list() for s in slices] == [[1, 2, 3], [4, 5, 6], [7]]
     assert pl.concat(slices).equals(read_contract_file(path, required, optional, keep_types=True))
-    assert len(list(read_contract_slices(path, required, optional, max_rows=7))) == 1
+    assert len(list(read_contract_slices(path, required, optional, max_rows=7, spill_dir=tmp_path))) == 1
+
+
+def test_a_large_csv_file_comes_in_slices_with_blank_lines_still_counted(tmp_path: Path):
+    path = tmp_path / "rolls.csv"
+    # A BOM, a blank line, a line of empty values, a quoted line break: rows 2 and 4 are not rows, and
+    # every row keeps the number it has in the file.
+    path.write_bytes(
+        "\ufeffPerson_ID,scheme,commune_code\n"
+        '0100000001,BHYT,00004\n\n0100000002,"BH\nYT",00004\n,,\n0100000003,BHYT,00005\n0100000004,BHYT,4\n'.encode()
+    )
+    required = ["person_id", "scheme", "commune_code"]
+    spill = tmp_path / "spill"
+
+    slices = list(read_contract_slices(path, required, max_rows=2, spill_dir=spill))
+
+    assert [s["source_row"].to_list() for s in slices] == [[1], [3], [5, 6]]
+    assert pl.concat(slices).equals(read_contract_file(path, required))
+    assert list(spill.iterdir()) == []  # the Parquet copy is gone
+    assert len(list(read_contract_slices(path, required, max_rows=6, spill_dir=spill))) == 1
 
 
 def test_sliced_reading_refuses_what_whole_reading_refuses(tmp_path: Path):
@@ -123,11 +144,17 @@ def test_sliced_reading_refuses_what_whole_reading_refuses(tmp_path: Path):
     damaged.write_bytes(b"PAR1 not really")
     numeric = tmp_path / "numeric.parquet"
     pl.DataFrame({"person_id": range(5), "scheme": ["BHYT"] * 5}).write_parquet(numeric)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("person_id,scheme\n0100000001,BHYT\n0100000002,BHYT\n0100000003,BHYT,extra\n")
+    no_scheme = tmp_path / "no_scheme.csv"
+    no_scheme.write_text("person_id\n" + "0100000001\n" * 5)
     for path, problem in [
         (empty, "has no data rows"),
         (damaged, "unreadable Parquet file"),
         (numeric, "identifiers must be text"),
+        (ragged, "cannot be parsed as CSV"),
+        (no_scheme, "required column missing"),
     ]:
         with pytest.raises(RawFileError, match=problem) as raised:
-            list(read_contract_slices(path, ["person_id", "scheme"], max_rows=2))
+            list(read_contract_slices(path, ["person_id", "scheme"], max_rows=2, spill_dir=tmp_path))
         assert raised.value.path == path
