@@ -24,12 +24,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.ingest import RESIDENTS, sha256_of
+from pipeline.ingest import PENDING_BATCH_ROWS, RESIDENTS, sha256_of
 from pipeline.lock import RunLock
 from pipeline.marts import period_parameters
 from pipeline.months import MONTH_KEY
 from pipeline.pseudonym import KEY_ENV, existing_key, fingerprint, key_file, with_person_key
-from pipeline.raw_io import MONTH_SOURCES, ROW_NUMBER, RawFileError, pad_code, read_contract_file
+from pipeline.raw_io import MONTH_SOURCES, ROW_NUMBER, RawFileError, pad_code, read_contract_slices
 from pipeline.settings import DataPaths, make_private
 from pipeline.warehouse import connect_work, define_month_view, run_sql
 
@@ -202,13 +202,23 @@ def _name(
                 f"raw/{relative} is gone or changed since {month} was ingested: run the pipeline for "
                 f"{month} first (python -m pipeline run --period {month}); nothing was written"
             )
+        # A slice of the file at a time, keeping the rows asked for: a national register file is
+        # never held whole (its CSV copy, if any, sits in the private working folder until read).
+        asked = rows.select(pl.col("source_row").alias(ROW_NUMBER))
         try:
-            raw = read_contract_file(path, RESIDENTS.required, (*RESIDENTS.optional, *READ_AGAIN))
+            kept = [
+                raw.join(asked, on=ROW_NUMBER)
+                for raw in read_contract_slices(
+                    path,
+                    RESIDENTS.required,
+                    (*RESIDENTS.optional, *READ_AGAIN),
+                    max_rows=PENDING_BATCH_ROWS,
+                    spill_dir=paths.work_dir / "outreach_building",
+                )
+            ]
         except RawFileError as error:
             raise OutreachError(str(error)) from None
-        wanted = with_person_key(
-            raw.join(rows.select(pl.col("source_row").alias(ROW_NUMBER)), on=ROW_NUMBER), "person_id", key
-        )
+        wanted = with_person_key(pl.concat(kept), "person_id", key)
         same = rows.join(
             wanted.select(pl.col(ROW_NUMBER).alias("source_row"), "person_key_hi", "person_key_lo"),
             on=["source_row", "person_key_hi", "person_key_lo"],

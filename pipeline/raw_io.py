@@ -163,7 +163,8 @@ def read_contract_slices(
         check_utf8(path)
         check_csv_header(path)
         spill_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=spill_dir) as folder:
+        # The pid in the name: a killed process's copy is removed by warehouse.remove_stale_builds.
+        with tempfile.TemporaryDirectory(dir=spill_dir, prefix=f"csv.{os.getpid()}.") as folder:
             copy = Path(folder) / "csv.parquet"
             try:
                 pl.scan_csv(path, **CSV_OPTIONS).sink_parquet(copy, compression="lz4")

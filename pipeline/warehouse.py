@@ -413,7 +413,8 @@ def remove_stale_builds(paths: DataPaths) -> list[Path]:
     """What a killed process was building (its pid is in the name, and it is gone) is removed: a
     warehouse being published (``.coverage.duckdb.<pid>.<id>.building``) and a person-level month
     being ingested (``<source>_building/<month>.<pid>.<id>/`` in the working area, which holds a
-    national month's pending files: gigabytes)."""
+    national month's pending files: gigabytes), and the outreach command's copy of a large register
+    CSV (``outreach_building/csv.<pid>.<id>/``)."""
     removed = []
     published = [(p, 3) for p in paths.marts.glob(f".{paths.warehouse.name}.*.building*")]
     months = [(p, 1) for p in paths.work_dir.glob("*_building/*")]

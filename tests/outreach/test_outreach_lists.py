@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipeline import cli
+from pipeline import cli, outreach
 from pipeline.definitions import defs
 from pipeline.outreach import OutreachError, export_lists, village_file_name
 from pipeline.runner import month_range_tags
@@ -114,6 +114,18 @@ def test_one_village_only_and_the_output_is_owner_only(built):
     for path in export.directory.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert not any(p.name.endswith(".tmp") for p in export.directory.iterdir())
+
+
+def test_a_register_file_read_in_slices_gives_the_same_lists_and_leaves_no_copy(built, monkeypatch):
+    # Slices of 2 rows: the register CSV is streamed into a Parquet copy and read a slice at a time.
+    paths, _ = built
+    whole = export_lists(paths, fx.MONTH, fx.COMMUNE, list_name="all")
+    expected = {name: read_list(whole.directory / name) for name in whole.files}
+    monkeypatch.setattr(outreach, "PENDING_BATCH_ROWS", 2)
+    sliced = export_lists(paths, fx.MONTH, fx.COMMUNE, list_name="all")
+    assert {name: read_list(sliced.directory / name) for name in sliced.files} == expected
+    assert sum(len(rows) for rows in expected.values()) > 2
+    assert list((paths.work_dir / "outreach_building").iterdir()) == []
 
 
 @pytest.mark.parametrize(
