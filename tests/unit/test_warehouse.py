@@ -323,3 +323,18 @@ def test_a_layout_3_database_gets_views_with_the_person_key_halves_over_its_stor
             "select person_key_hi, person_key_lo, person_key = (1::uhugeint << 64) + 2 from staging.rolls"
         ).fetchall() == [(1, 2, True)]
         assert connection.execute("select count(*) from staging.residents").fetchone() == (0,)
+
+
+def test_an_outreach_commands_register_copy_is_removed_once_its_process_is_gone(tmp_path: Path):
+    """A killed outreach command leaves outreach_building/csv.<pid>.<id>/ (a Parquet copy of a large
+    register CSV, with names): the next writer clears it, never a live process's copy."""
+    paths = DataPaths(tmp_path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = paths.work_dir / "outreach_building" / f"csv.{dead.pid}.x1y2z3"
+    live = paths.work_dir / "outreach_building" / f"csv.{os.getpid()}.a1b2c3"
+    for copy in (gone, live):
+        copy.mkdir(parents=True)
+        (copy / "csv.parquet").write_bytes(b"names")
+    assert warehouse.remove_stale_builds(paths) == [gone]
+    assert not gone.exists() and live.exists()
