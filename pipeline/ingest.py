@@ -49,8 +49,8 @@ from pipeline.warehouse import define_month_view, month_partition, read_sql, run
 # normalised, their number in the month (4 bytes a row rather than a path on every row of a file).
 SOURCE_FILE = "source_file"
 # Rows normalised in one call (ingest_month): the call's fixed part dominated months of small files
-# (63 province files of ~23k rows at scale 0.01), while a national province file (2-10M rows) still
-# goes alone, so memory stays bounded by the larger of this and the largest file.
+# (63 province files of ~23k rows at scale 0.01), so small files go through together; a larger file
+# (a national province file: 2-16M rows) is read in slices of this size, so memory is bounded by it.
 PENDING_BATCH_ROWS = 2_000_000
 # Seconds between two "read n/N files" lines of a month (and its last file's, always). In a Dagster run
 # each line is an event stored by the instance (a commit to SQLite by default), which one line per file
@@ -633,6 +633,7 @@ def ingest_month(
                     write_pending()
                 batch.append(frame)
             report.files.append(FileRead(path, relative, sha256_of(path), rows))
+            lap("read")  # the file's hash too
             if progress and (position == len(files) or time.perf_counter() - reported >= PROGRESS_EVERY_S):
                 progress(f"{source.name} {partition_key}: read {position}/{len(files)} files ({relative})")
                 reported = time.perf_counter()

@@ -86,19 +86,34 @@ def test_stale_builds_of_a_live_process_are_left_alone(tmp_path: Path):
     assert mine.exists()
 
 
-def test_a_month_half_ingested_by_a_process_that_is_gone_is_removed_and_a_live_ones_kept(tmp_path: Path):
-    """A killed ingestion leaves <source>_building/<month>.<pid>.<id>/ with its pending files (GBs at
-    national scale); the next writer clears it, never what a live process is building."""
+@pytest.mark.parametrize(
+    ("gone", "live", "content"),
+    [
+        # A killed ingestion's month with its pending files (GBs at national scale).
+        (
+            "rolls_building/2025-07.{pid}.abcdef12",
+            "residents_building/2025-07.{pid}.12345678",
+            "pending-00001.parquet",
+        ),
+        # A killed outreach command's Parquet copy of a large register CSV (names).
+        ("outreach_building/csv.{pid}.x1y2z3", "outreach_building/csv.{pid}.a1b2c3", "csv.parquet"),
+    ],
+)
+def test_what_a_process_that_is_gone_was_building_is_removed_and_a_live_ones_kept(
+    tmp_path: Path, gone: str, live: str, content: str
+):
+    """The next writer clears what a killed process left in the working area, never what a live
+    process is building."""
     paths = DataPaths(tmp_path)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    gone = paths.work_dir / "rolls_building" / f"2025-07.{dead.pid}.abcdef12"
-    live = paths.work_dir / "residents_building" / f"2025-07.{os.getpid()}.12345678"
-    for building in (gone, live):
+    gone_path = paths.work_dir / gone.format(pid=dead.pid)
+    live_path = paths.work_dir / live.format(pid=os.getpid())
+    for building in (gone_path, live_path):
         building.mkdir(parents=True)
-        (building / "pending-00001.parquet").write_bytes(b"half written")
-    assert warehouse.remove_stale_builds(paths) == [gone]
-    assert not gone.exists() and (live / "pending-00001.parquet").exists()
+        (building / content).write_bytes(b"half written")
+    assert warehouse.remove_stale_builds(paths) == [gone_path]
+    assert not gone_path.exists() and (live_path / content).exists()
 
 
 def _retention_row(connection, period: str, continuing: int) -> None:
@@ -323,18 +338,3 @@ def test_a_layout_3_database_gets_views_with_the_person_key_halves_over_its_stor
             "select person_key_hi, person_key_lo, person_key = (1::uhugeint << 64) + 2 from staging.rolls"
         ).fetchall() == [(1, 2, True)]
         assert connection.execute("select count(*) from staging.residents").fetchone() == (0,)
-
-
-def test_an_outreach_commands_register_copy_is_removed_once_its_process_is_gone(tmp_path: Path):
-    """A killed outreach command leaves outreach_building/csv.<pid>.<id>/ (a Parquet copy of a large
-    register CSV, with names): the next writer clears it, never a live process's copy."""
-    paths = DataPaths(tmp_path)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    gone = paths.work_dir / "outreach_building" / f"csv.{dead.pid}.x1y2z3"
-    live = paths.work_dir / "outreach_building" / f"csv.{os.getpid()}.a1b2c3"
-    for copy in (gone, live):
-        copy.mkdir(parents=True)
-        (copy / "csv.parquet").write_bytes(b"names")
-    assert warehouse.remove_stale_builds(paths) == [gone]
-    assert not gone.exists() and live.exists()
