@@ -2,14 +2,13 @@
 whose catalog is in PostgreSQL, while a reader sees only whole months, and does a writer killed before
 its commit leave the lake as it was?
 
-Not part of the pipeline: it needs DuckDB 1.5.5 and the 1.5.5 extension wheels, the only DuckLake and
-PostgreSQL extensions installable offline (the project pins DuckDB 1.5.6, which refuses them). Run it
-in a separate virtualenv, against a PostgreSQL database that exists and is empty:
+Not part of the pipeline, which does not use the lake yet; it uses pipeline/lake.py (the extensions
+from the pinned wheels, the whole-transaction retry), and tests/distributed/test_lake_postgres.py
+checks the same behaviour on every CI run. Run it against a PostgreSQL database that exists and is
+empty:
 
-    python -m venv /tmp/lake && /tmp/lake/bin/pip install duckdb==1.5.5 \
-        duckdb-extension-ducklake==1.5.5 duckdb-extension-postgres-scanner==1.5.5
     createdb -h 127.0.0.1 -p PORT -U postgres lake
-    /tmp/lake/bin/python docs/spikes/ducklake_month_swap.py \
+    .venv/bin/python docs/spikes/ducklake_month_swap.py \
         --catalog "postgres:dbname=lake host=127.0.0.1 port=PORT user=postgres" --data-path /tmp/lake-files
 
 A month is replaced the way the pipeline would: its Parquet file is written aside first (outside any
@@ -22,7 +21,6 @@ written. Findings are in docs/deployment.md, "Next: the lake".
 from __future__ import annotations
 
 import argparse
-import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -31,26 +29,14 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.lake import attach_lake, commit_retried
+
 MONTHS = ("2025-07-01", "2025-08-01")
-EXTENSIONS = {
-    "duckdb_extension_ducklake": "ducklake",
-    "duckdb_extension_postgres_scanner": "postgres_scanner",
-}
 
 
 def connect(catalog: str, data_path: str) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    # `load ducklake` would try to download the extension: load the wheels' files by path instead.
-    for package, name in EXTENSIONS.items():
-        module = __import__(package)
-        extension = (
-            Path(module.__file__).parent
-            / "extensions"
-            / f"v{duckdb.__version__}"
-            / f"{name}.duckdb_extension"
-        )
-        connection.execute(f"load '{extension}'")
-    connection.execute(f"attach 'ducklake:{catalog}' as lake (data_path '{data_path}')")
+    attach_lake(connection, catalog, data_path)
     return connection
 
 
@@ -68,19 +54,12 @@ def write_aside(
 
 def replace_month(connection: duckdb.DuckDBPyConnection, month: str, path: Path) -> int:
     """Delete the month and register its new file in one transaction, retried whole; returns retries."""
-    for attempt in range(50):
-        try:
-            connection.execute("begin")
-            connection.execute("delete from lake.rolls where period = ?", [month])
-            connection.execute("call ducklake_add_data_files('lake', 'rolls', ?)", [str(path)])
-            connection.execute("commit")
-            return attempt
-        except duckdb.Error:
-            # A failed commit has already ended the transaction; a failed statement has not.
-            with contextlib.suppress(duckdb.TransactionException):
-                connection.execute("rollback")
-            time.sleep(0.05 * (attempt + 1))
-    raise RuntimeError(f"month {month}: no commit after 50 attempts")
+
+    def swap() -> None:
+        connection.execute("delete from lake.rolls where period = ?", [month])
+        connection.execute("call ducklake_add_data_files('lake', 'rolls', ?)", [str(path)])
+
+    return commit_retried(connection, swap)[1]
 
 
 def writer(args, month: str, results) -> None:

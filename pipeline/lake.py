@@ -1,0 +1,119 @@
+"""DuckLake, DuckDB's lakehouse format: a catalog database (a local file, or PostgreSQL shared by
+several machines) that lists Parquet data files, with snapshot isolation between its readers and
+writers.
+
+The plan in docs/deployment.md ("Next: the lake", issue 14) moves the person-level months into a
+DuckLake, so that several workers can replace different months at the same time. What is built so
+far is its first step, and the asset graph does not use it yet:
+
+- the extensions loaded offline, from the wheels the project pins (``load ducklake`` would try to
+  download them);
+- attaching a lake, with the catalog chosen by a string (a path or ``postgres:…``), not by code;
+- one writer's transaction committed whole or retried whole when another writer's commit conflicts
+  with it.
+
+tests/unit/test_lake.py uses a local catalog; tests/distributed/test_lake_postgres.py uses a real
+PostgreSQL catalog with concurrent writers, a reader and a killed writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+# The wheels (pyproject.toml) that carry each extension, built for one DuckDB version each.
+EXTENSION_PACKAGES = {
+    "ducklake": "duckdb_extension_ducklake",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+}
+POSTGRES_CATALOG = "postgres:"
+_ALIAS = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+T = TypeVar("T")
+
+
+class LakeError(RuntimeError):
+    """The lake cannot be used as configured; the message says what to change."""
+
+
+def extension_file(name: str) -> Path:
+    """The extension's file inside its wheel, for the DuckDB version running here."""
+    package = importlib.import_module(EXTENSION_PACKAGES[name])
+    folder = Path(package.__file__).parent / "extensions"
+    path = folder / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.is_file():
+        built_for = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        raise LakeError(
+            f"the {name} extension of {EXTENSION_PACKAGES[name]} is built for DuckDB "
+            f"{', '.join(built_for) or 'no version'}, not v{duckdb.__version__}: install the same "
+            "version of duckdb and of the extension wheels (pyproject.toml pins them together)"
+        )
+    return path
+
+
+def load_extension(connection: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Load an extension from its wheel's file: nothing is downloaded."""
+    connection.execute(f"load {_literal(str(extension_file(name)))}")
+
+
+def attach_lake(
+    connection: duckdb.DuckDBPyConnection, catalog: str, data_path: Path | str, alias: str = "lake"
+) -> None:
+    """Attach the DuckLake whose catalog is ``catalog`` as ``alias``, its data files under
+    ``data_path`` (created on first use).
+
+    ``catalog`` is a path (a local DuckDB catalog file, for one machine) or
+    ``postgres:dbname=… host=… port=… user=…`` (a PostgreSQL database that exists, shared by every
+    worker). ATTACH takes no bound parameters: both strings are quoted here as SQL literals."""
+    if not _ALIAS.match(alias):
+        raise LakeError(f"'{alias}' is not a plain lower-case name for the attached lake")
+    load_extension(connection, "ducklake")
+    if catalog.startswith(POSTGRES_CATALOG):
+        load_extension(connection, "postgres_scanner")
+    connection.execute(
+        f"attach {_literal('ducklake:' + catalog)} as {alias} (data_path {_literal(str(data_path))})"
+    )
+
+
+def commit_retried(
+    connection: duckdb.DuckDBPyConnection,
+    work: Callable[[], T],
+    *,
+    attempts: int = 50,
+    pause_s: float = 0.05,
+) -> tuple[T, int]:
+    """Run ``work`` in one transaction and commit it; when the commit (or a statement) fails because
+    another writer committed first, roll back and run the whole of ``work`` again, waiting a little
+    longer each time. Returns what ``work`` returned and how many retries it took.
+
+    Two writers replacing different months of one table conflict at commit (DuckLake counts a delete
+    followed by an insert as a change to the table): measured on PostgreSQL, 4 retries per 20
+    replacements (docs/deployment.md). A retry is cheap when ``work`` only deletes rows and registers
+    files written beforehand. Any other error is raised at once, the transaction rolled back."""
+    for attempt in range(attempts):
+        connection.execute("begin")
+        try:
+            result = work()
+            connection.execute("commit")
+            return result, attempt
+        except duckdb.TransactionException:
+            # A failed commit has already ended the transaction; a failed statement has not.
+            with contextlib.suppress(duckdb.TransactionException):
+                connection.execute("rollback")
+            time.sleep(pause_s * (attempt + 1))
+        except BaseException:
+            with contextlib.suppress(duckdb.TransactionException):
+                connection.execute("rollback")
+            raise
+    raise LakeError(f"no commit after {attempts} attempts: other writers kept committing first")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,145 @@
+"""pipeline/lake.py on a local DuckLake catalog: the extensions load from the pinned wheels (no
+download), and a month is replaced the way the plan in docs/deployment.md replaces one (its file
+written aside, then one transaction that deletes the month and registers the file), committed whole
+or retried whole when another writer commits first, never half."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import lake
+from pipeline.lake import LakeError, attach_lake, commit_retried
+
+JULY, AUGUST = "2025-07-31", "2025-08-31"
+
+
+def open_lake(root: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    attach_lake(connection, str(root / "catalog.ducklake"), root / "files")
+    return connection
+
+
+@pytest.fixture
+def rolls(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """A lake with a month-partitioned table holding two months of 3 rows each, generation 0."""
+    connection = open_lake(tmp_path)
+    connection.execute("create table lake.rolls (period date, person bigint, generation integer)")
+    connection.execute("alter table lake.rolls set partitioned by (period)")
+    for month in (JULY, AUGUST):
+        connection.execute(
+            "insert into lake.rolls select $month::date, i, 0 from range(3) as t (i)", {"month": month}
+        )
+    return connection
+
+
+def write_aside(connection: duckdb.DuckDBPyConnection, root: Path, month: str, generation: int) -> Path:
+    """The month's new file, written before any transaction, in its partition's folder (DuckLake
+    refuses a file of a partitioned table outside its period=… folder)."""
+    path = root / "aside" / f"period={month}" / f"generation-{generation}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection.sql(
+        "select $month::date as period, i as person, $generation::integer as generation "
+        "from range(5) as t (i)",
+        params={"month": month, "generation": generation},
+    ).write_parquet(str(path))
+    return path
+
+
+def replace_month(connection: duckdb.DuckDBPyConnection, month: str, path: Path) -> None:
+    connection.execute("delete from lake.rolls where period = $month", {"month": month})
+    connection.execute("call ducklake_add_data_files('lake', 'rolls', $path)", {"path": str(path)})
+
+
+def months(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return connection.execute(
+        "select period::varchar, count(*), min(generation), max(generation) from lake.rolls "
+        "group by all order by 1"
+    ).fetchall()
+
+
+def test_the_wheels_extension_attaches_a_local_lake_that_a_new_connection_reads(tmp_path: Path) -> None:
+    connection = open_lake(tmp_path)
+    # More rows than DuckLake inlines into its catalog: they go to a Parquet data file.
+    connection.execute("create table lake.counts as select range as n from range(1000)")
+    connection.close()
+    assert list((tmp_path / "files").rglob("*.parquet")), "the lake's rows are in Parquet data files"
+
+    again = open_lake(tmp_path)
+    assert again.execute("select count(*), sum(n) from lake.counts").fetchall() == [(1000, 499500)]
+    loaded = again.execute(
+        "select extension_name from duckdb_extensions() where loaded and extension_name = 'ducklake'"
+    ).fetchall()
+    assert loaded == [("ducklake",)]
+
+
+def test_a_month_replaced_while_another_writer_commits_first_is_retried_whole(
+    rolls: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    other = rolls.cursor()
+    july, august = write_aside(rolls, tmp_path, JULY, 1), write_aside(rolls, tmp_path, AUGUST, 1)
+    attempts = []
+
+    def replace_august() -> str:
+        attempts.append(len(attempts) + 1)
+        replace_month(rolls, AUGUST, august)
+        if len(attempts) == 1:  # another writer replaces July and commits first
+            other.execute("begin")
+            replace_month(other, JULY, july)
+            other.execute("commit")
+        return "done"
+
+    result, retries = commit_retried(rolls, replace_august, pause_s=0)
+
+    assert (result, retries, attempts) == ("done", 1, [1, 2])
+    assert months(rolls) == [(JULY, 5, 1, 1), (AUGUST, 5, 1, 1)]
+
+
+def test_a_replacement_that_fails_leaves_the_lake_as_it_was(
+    rolls: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    before = months(rolls)
+    august = write_aside(rolls, tmp_path, AUGUST, 1)
+
+    def fails_after_the_delete() -> None:
+        replace_month(rolls, AUGUST, august)
+        raise ValueError("the ledger rows could not be written")
+
+    with pytest.raises(ValueError, match="ledger rows"):
+        commit_retried(rolls, fails_after_the_delete, pause_s=0)
+
+    assert months(rolls) == before
+    rolls.execute("begin")  # no transaction was left open
+    rolls.execute("rollback")
+
+
+def test_a_writer_that_never_gets_to_commit_gives_up_with_a_clear_error(
+    rolls: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    other = rolls.cursor()
+    july, august = write_aside(rolls, tmp_path, JULY, 1), write_aside(rolls, tmp_path, AUGUST, 1)
+
+    def always_beaten() -> None:
+        replace_month(rolls, AUGUST, august)
+        other.execute("begin")
+        replace_month(other, JULY, july)
+        other.execute("commit")
+
+    with pytest.raises(LakeError, match="no commit after 3 attempts"):
+        commit_retried(rolls, always_beaten, attempts=3, pause_s=0)
+    assert months(rolls)[1] == (AUGUST, 3, 0, 0)
+
+
+def test_an_extension_built_for_another_duckdb_is_named_with_both_versions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(lake.duckdb, "__version__", "9.9.9")
+    with pytest.raises(LakeError, match=r"built for DuckDB v\d+\.\d+\.\d+, not v9\.9\.9"):
+        lake.extension_file("ducklake")
+
+
+def test_the_alias_must_be_a_plain_name(tmp_path: Path) -> None:
+    with pytest.raises(LakeError, match="plain lower-case name"):
+        attach_lake(duckdb.connect(), str(tmp_path / "catalog.ducklake"), tmp_path, alias="lake; drop")
