@@ -28,6 +28,8 @@ from typing import TypeVar
 
 import duckdb
 
+from pipeline.warehouse import sql_string_literal
+
 # The wheels (pyproject.toml) that carry each extension, built for one DuckDB version each.
 EXTENSION_PACKAGES = {
     "ducklake": "duckdb_extension_ducklake",
@@ -60,7 +62,7 @@ def extension_file(name: str) -> Path:
 
 def load_extension(connection: duckdb.DuckDBPyConnection, name: str) -> None:
     """Load an extension from its wheel's file: nothing is downloaded."""
-    connection.execute(f"load {_literal(str(extension_file(name)))}")
+    connection.execute(f"load {sql_string_literal(str(extension_file(name)))}")
 
 
 def attach_lake(
@@ -71,14 +73,18 @@ def attach_lake(
 
     ``catalog`` is a path (a local DuckDB catalog file, for one machine) or
     ``postgres:dbname=… host=… port=… user=…`` (a PostgreSQL database that exists, shared by every
-    worker). ATTACH takes no bound parameters: both strings are quoted here as SQL literals."""
+    worker). A local catalog's folder is created when missing. ATTACH takes no bound parameters:
+    both strings are quoted here as SQL literals."""
     if not _ALIAS.match(alias):
         raise LakeError(f"'{alias}' is not a plain lower-case name for the attached lake")
     load_extension(connection, "ducklake")
     if catalog.startswith(POSTGRES_CATALOG):
         load_extension(connection, "postgres_scanner")
+    else:
+        Path(catalog).parent.mkdir(parents=True, exist_ok=True)  # DuckDB creates the file, not its folder
     connection.execute(
-        f"attach {_literal('ducklake:' + catalog)} as {alias} (data_path {_literal(str(data_path))})"
+        f"attach {sql_string_literal('ducklake:' + catalog)} as {alias} "
+        f"(data_path {sql_string_literal(str(data_path))})"
     )
 
 
@@ -113,7 +119,3 @@ def commit_retried(
                 connection.execute("rollback")
             raise
     raise LakeError(f"no commit after {attempts} attempts: other writers kept committing first")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -18,7 +18,7 @@ JULY, AUGUST = "2025-07-31", "2025-08-31"
 
 def open_lake(root: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    attach_lake(connection, str(root / "catalog.ducklake"), root / "files")
+    attach_lake(connection, str(root / "catalog" / "lake.ducklake"), root / "files")
     return connection
 
 
@@ -61,7 +61,7 @@ def months(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def test_the_wheels_extension_attaches_a_local_lake_that_a_new_connection_reads(tmp_path: Path) -> None:
-    connection = open_lake(tmp_path)
+    connection = open_lake(tmp_path)  # its catalog's folder does not exist yet
     # More rows than DuckLake inlines into its catalog: they go to a Parquet data file.
     connection.execute("create table lake.counts as select range as n from range(1000)")
     connection.close()
