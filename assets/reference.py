@@ -120,6 +120,7 @@ admin_units_checks = checks_step(
             ADMIN_UNITS_KEY, "every_parent_exists_in_its_vintage", "checks/assert_admin_parents_exist.sql"
         ),
         sql_check(ADMIN_UNITS_KEY, "names_are_nfc", "checks/assert_admin_names_nfc.sql"),
+        sql_check(ADMIN_UNITS_KEY, "one_row_per_unit_and_known_levels", "checks/assert_admin_unit_keys.sql"),
     ],
 )
 admin_crosswalk_checks = checks_step(
@@ -135,6 +136,9 @@ admin_crosswalk_checks = checks_step(
             "weights_of_each_source_sum_to_one",
             "checks/assert_crosswalk_weights_sum_to_one.sql",
             {"tolerance": reference.WEIGHT_TOLERANCE},
+        ),
+        sql_check(
+            ADMIN_CROSSWALK_KEY, "one_row_per_link_and_weights_within_0_1", "checks/assert_crosswalk_keys.sql"
         ),
     ],
 )

@@ -4,9 +4,12 @@
 create schema if not exists publication;
 
 create table if not exists publication.unpublished_periods (
-    period date primary key
+    period date not null
 );
 
-insert or ignore into publication.unpublished_periods (period)
+-- Without a key (a DuckLake table cannot have one), a period already listed is left out by the query.
+insert into publication.unpublished_periods (period)
 select $period::date as period
-where $period::date is not null;
+where
+    $period::date is not null
+    and $period::date not in (select listed.period from publication.unpublished_periods as listed);

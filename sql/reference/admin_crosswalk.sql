@@ -1,4 +1,6 @@
 -- ref.admin_crosswalk: how the units of one vintage map onto every later vintage (marts contract).
+-- No key or CHECK constraint (a DuckLake table can have neither, docs/deployment.md): the key and the
+-- weights' range are guarded by sql/checks/assert_crosswalk_keys.sql.
 create schema if not exists ref;
 
 create or replace table ref.admin_crosswalk (
@@ -7,10 +9,9 @@ create or replace table ref.admin_crosswalk (
     from_code varchar not null,
     to_vintage date not null,
     to_code varchar not null,
-    weight double not null check (weight >= 0 and weight <= 1),
+    weight double not null,
     is_partial boolean not null,
-    source varchar not null,
-    primary key (from_vintage, from_level, from_code, to_vintage, to_code)
+    source varchar not null
 );
 
 -- Comments are single string literals: long lines are expected here.

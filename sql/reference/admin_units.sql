@@ -1,19 +1,20 @@
 -- ref.admin_units: every unit of every boundary vintage (marts contract). A unit is identified by
 -- (vintage, code): province 24 is Bắc Giang before 2025-07-01 and Bắc Ninh after.
+-- No key or CHECK constraint (a DuckLake table can have neither, docs/deployment.md): the key and the
+-- levels are guarded by sql/checks/assert_admin_unit_keys.sql.
 create schema if not exists ref;
 
 create or replace table ref.admin_units (
     vintage date not null,
     valid_to date,
-    level varchar not null check (level in ('nation', 'province', 'district', 'commune')),
+    level varchar not null,
     code varchar not null,
     name varchar not null,
     parent_code varchar,
     province_code varchar,
     source varchar not null,
     latitude double,
-    longitude double,
-    primary key (vintage, code)
+    longitude double
 );
 
 -- Comments are single string literals: long lines are expected here.

@@ -1,11 +1,13 @@
 -- ref.bhyt_object_codes: the two-letter BHYT object codes and the five participant groups of the Law
 -- on Health Insurance (domain guide). ND, TG and AK were added in 2023; the guide gives no group for
 -- them, and we place them in group 3 (state budget) as the budget-funded additions of that year.
+-- No key or CHECK constraint (a DuckLake table can have neither, docs/deployment.md): the rows are a
+-- fixed list (bhyt_object_code_rows.sql), whose unique codes and groups 1-5 a test checks.
 create schema if not exists ref;
 
 create or replace table ref.bhyt_object_codes (
-    code varchar primary key,
-    group_no integer not null check (group_no between 1 and 5),
+    code varchar not null,
+    group_no integer not null,
     group_name varchar not null
 );
 

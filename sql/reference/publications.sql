@@ -3,7 +3,8 @@
 create schema if not exists ref;
 
 create table if not exists ref.publications (
-    publication_id bigint primary key,
+    -- No key (a DuckLake table cannot have one): the one publisher numbers them max + 1.
+    publication_id bigint not null,
     published_at timestamptz not null,
     run_id varchar not null,
     first_period date,

@@ -68,14 +68,16 @@ create table if not exists staging.unread_raw_paths (
 
 -- The fingerprint of the pseudonym key each stored roll month was keyed with (pipeline/pseudonym.py):
 -- months keyed with different keys cannot be compared, so a run with another key stops.
+-- One row per month, by construction rather than by a key (a DuckLake table cannot have one): the
+-- month's row is deleted (forget_roll_month.sql) before it is written, in the same transaction.
 create table if not exists staging.roll_month_keys (
-    partition_key varchar primary key,
+    partition_key varchar not null,
     key_fingerprint varchar not null
 );
 
 -- The same for each stored register month: its person keys must match the rolls' to mean anything.
 create table if not exists staging.resident_month_keys (
-    partition_key varchar primary key,
+    partition_key varchar not null,
     key_fingerprint varchar not null
 );
 
@@ -90,13 +92,15 @@ create table if not exists staging.aggregates (
     source_row bigint not null
 );
 
+-- No CHECK constraint (a DuckLake table cannot have one): kind is set by the code that stages each
+-- source, and a value that is not positive is quarantined (stg_denominators.sql).
 create table if not exists staging.denominators (
-    kind varchar not null check (kind in ('population', 'labour_force')),
+    kind varchar not null,
     year integer not null,
     vintage date not null,
     unit_level varchar not null,
     unit_code varchar not null,
-    value bigint not null check (value > 0),
+    value bigint not null,
     source varchar,
     source_file varchar not null,
     source_row bigint not null

@@ -2,7 +2,8 @@
 -- file into place): the fingerprint of the key its person keys were made with, its quarantined rows
 -- and the rows accepted per raw file ($accepted_per_file: source_file, accepted), counted in the
 -- month's written Parquet file.
-insert or replace into staging.resident_month_keys (partition_key, key_fingerprint)
+-- A plain insert: forget_resident_month.sql deleted the month's row earlier in this transaction.
+insert into staging.resident_month_keys (partition_key, key_fingerprint)
 values ($partition_key, $key_fingerprint);
 
 insert into staging.quarantine (

@@ -24,8 +24,10 @@ def test_reference_tables_are_built_checked_and_published(data_dir: DataPaths, r
         "ref/admin_units:unit_counts_per_level_and_vintage",
         "ref/admin_units:every_parent_exists_in_its_vintage",
         "ref/admin_units:names_are_nfc",
+        "ref/admin_units:one_row_per_unit_and_known_levels",
         "ref/admin_crosswalk:every_unit_maps_to_every_later_vintage",
         "ref/admin_crosswalk:weights_of_each_source_sum_to_one",
+        "ref/admin_crosswalk:one_row_per_link_and_weights_within_0_1",
     }
     with duckdb.connect(str(data_dir.warehouse), read_only=True) as connection:
         levels = connection.execute(

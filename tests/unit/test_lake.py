@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from pipeline import lake
 from pipeline.lake import LakeError, attach_lake, commit_retried
+from pipeline.warehouse import run_sql
 
 JULY, AUGUST = "2025-07-31", "2025-08-31"
 
@@ -143,3 +145,52 @@ def test_an_extension_built_for_another_duckdb_is_named_with_both_versions(
 def test_the_alias_must_be_a_plain_name(tmp_path: Path) -> None:
     with pytest.raises(LakeError, match="plain lower-case name"):
         attach_lake(duckdb.connect(), str(tmp_path / "catalog.ducklake"), tmp_path, alias="lake; drop")
+
+
+# The working database's tables as the lake would hold them (step 2 of the plan): every file that
+# creates them, then the statements that used to need a key.
+WORKING_DATABASE_DDL = (
+    "migrations/schema_version.sql",
+    "staging/create_staging_tables.sql",
+    "reference/admin_units.sql",
+    "reference/admin_crosswalk.sql",
+    "reference/bhyt_object_codes.sql",
+    "reference/publications.sql",
+    "reference/outreach_exports.sql",
+    "marts/create_mart_tables.sql",
+)
+
+
+def test_every_table_of_the_working_database_can_be_created_in_a_lake(tmp_path: Path) -> None:
+    """DuckLake refuses keys and CHECK constraints, and with them `insert or replace`/`or ignore`: the
+    SQL keeps none of them, and a listed period is still listed once."""
+    connection = open_lake(tmp_path)
+    connection.execute("use lake")
+    for ddl in WORKING_DATABASE_DDL:
+        run_sql(connection, ddl)
+    for period in ("2025-07-31", "2025-07-31", None):
+        run_sql(connection, "marts/unpublished_periods.sql", {"period": period})
+    assert connection.execute("select period::varchar from publication.unpublished_periods").fetchall() == [
+        ("2025-07-31",)
+    ]
+    constrained = connection.execute(
+        "select count(*) from duckdb_constraints() where database_name = 'lake' "
+        "and constraint_type in ('PRIMARY KEY', 'UNIQUE', 'CHECK')"
+    ).fetchone()[0]
+    assert constrained == 0
+
+
+def test_a_month_key_row_is_replaced_not_repeated(tmp_path: Path) -> None:
+    """What `insert or replace` did: forgetting a month, then recording it, leaves one row."""
+    connection = duckdb.connect()
+    run_sql(connection, "staging/create_staging_tables.sql")
+    connection.execute(
+        "create temp table roll_quarantine (source_file varchar, source_row bigint, rule varchar, "
+        "column_name varchar, offending_value varchar)"
+    )
+    accepted = pl.DataFrame({"source_file": ["a.parquet"], "accepted": [3]})
+    for fingerprint in ("first", "second"):
+        params = {"partition_key": "2025-07", "key_fingerprint": fingerprint}
+        run_sql(connection, "staging/forget_roll_month.sql", params)
+        run_sql(connection, "staging/record_roll_month.sql", params, frames={"accepted_per_file": accepted})
+    assert connection.execute("select * from staging.roll_month_keys").fetchall() == [("2025-07", "second")]

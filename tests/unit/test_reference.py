@@ -6,12 +6,14 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
 from pipeline import reference
 from pipeline.raw_io import RawFileError
 from pipeline.settings import PRE_REFORM_VINTAGE, REFORM_VINTAGE
+from pipeline.warehouse import run_sql
 
 NO_FILES = Path("/nonexistent/raw/reference")
 
@@ -263,3 +265,54 @@ def test_bad_reference_files_fail_with_file_row_and_column(tmp_path: Path, name,
     with pytest.raises(RawFileError, match=message):
         units = reference.build_admin_units(reference.all_vintages(reference_dir))
         reference.adjacent_commune_links(units, reference_dir)
+
+
+# The reference tables have no key or CHECK constraint (a DuckLake table can have neither): blocking
+# checks and a test guard what the constraints did.
+
+
+def _reference_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    for ddl in ("reference/admin_units.sql", "reference/admin_crosswalk.sql"):
+        run_sql(connection, ddl)
+    connection.execute(
+        "insert into ref.admin_units (vintage, level, code, name, source) values "
+        "('2025-07-01', 'nation', 'VN', 'Việt Nam', 't'), ('2025-07-01', 'province', '01', 'Hà Nội', 't')"
+    )
+    connection.execute(
+        "insert into ref.admin_crosswalk values "
+        "('2000-01-01', 'province', '01', '2025-07-01', '01', 1.0, false, 't')"
+    )
+
+
+def test_the_reference_key_checks_pass_on_clean_tables_and_name_each_broken_key():
+    connection = duckdb.connect()
+    _reference_tables(connection)
+    assert run_sql(connection, "checks/assert_admin_unit_keys.sql").fetchall() == []
+    assert run_sql(connection, "checks/assert_crosswalk_keys.sql").fetchall() == []
+
+    connection.execute(
+        "insert into ref.admin_units (vintage, level, code, name, source) values "
+        "('2025-07-01', 'province', '01', 'Hà Nội again', 't'), ('2025-07-01', 'hamlet', '0001', 'X', 't')"
+    )
+    connection.execute(
+        "insert into ref.admin_crosswalk values "
+        "('2000-01-01', 'province', '01', '2025-07-01', '01', 1.0, false, 't'), "
+        "('2000-01-01', 'province', '02', '2025-07-01', '01', 1.5, false, 't')"
+    )
+    units = run_sql(connection, "checks/assert_admin_unit_keys.sql").fetchall()
+    assert sorted((str(vintage), code, rows) for vintage, code, rows, _ in units) == [
+        ("2025-07-01", "0001", 1),
+        ("2025-07-01", "01", 2),
+    ]
+    links = run_sql(connection, "checks/assert_crosswalk_keys.sql").fetchall()
+    assert sorted((from_code, rows, highest) for _, _, from_code, _, _, rows, _, highest in links) == [
+        ("01", 2, 1.0),
+        ("02", 1, 1.5),
+    ]
+
+
+def test_the_bhyt_object_codes_are_unique_and_in_the_five_groups():
+    rows = run_sql(duckdb.connect(), "reference/bhyt_object_code_rows.sql").fetchall()
+    codes = [code for code, _, _ in rows]
+    assert len(codes) == len(set(codes)) > 40
+    assert {group for _, group, _ in rows} == {1, 2, 3, 4, 5}
