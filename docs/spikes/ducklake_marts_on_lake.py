@@ -10,8 +10,8 @@ lake, alternately, and compares their rows:
     .venv/bin/python docs/spikes/ducklake_marts_on_lake.py /tmp/coverage-bench/scale-0.01-2023-01-2025-12 \\
         --periods 2025-11,2025-12 --rounds 2
 
-Only one SQL statement needs another form on the lake (``insert or ignore`` needs a key, and DuckLake
-has none): it is rewritten here in memory. Findings are in docs/deployment.md, "Next: the lake".
+The SQL runs on the lake as it is (until 2026-12-05 one ``insert or ignore`` was rewritten here: DuckLake
+has no keys, and the SQL no longer uses one). Findings are in docs/deployment.md, "Next: the lake".
 """
 
 from __future__ import annotations
@@ -27,28 +27,6 @@ import duckdb
 from pipeline import marts, warehouse
 from pipeline.lake import attach_lake
 from pipeline.warehouse import read_sql
-
-# DuckLake has no keys, so `insert or ignore` becomes an insert of what is not there yet.
-LAKE_FORMS = {
-    "marts/unpublished_periods.sql": (
-        "insert or ignore into publication.unpublished_periods (period)\n"
-        "select $period::date as period\n"
-        "where $period::date is not null;",
-        "insert into publication.unpublished_periods (period)\n"
-        "select $period::date as period\n"
-        "where $period::date is not null\n"
-        "    and $period::date not in (select period from publication.unpublished_periods);",
-    )
-}
-
-
-def lake_sql(name: str) -> str:
-    text = read_sql(name)
-    if name in LAKE_FORMS:
-        old, new = LAKE_FORMS[name]
-        assert old in text, f"{name} changed: update the spike's rewrite"
-        text = text.replace(old, new)
-    return text
 
 
 def copy_into_lake(work_db: Path, months: Path, lake_root: Path) -> duckdb.DuckDBPyConnection:
@@ -125,14 +103,9 @@ def main() -> None:
         shutil.copy(work / "pipeline.duckdb", copy)
         file_db = duckdb.connect(str(copy))
         warehouse.define_month_view(file_db, "rolls", work / "rolls")
-        original = warehouse.read_sql
         for round_number in range(1, args.rounds + 1):
             file_s = build(file_db, periods)
-            warehouse.read_sql = lake_sql
-            try:
-                lake_s = build(lake, periods)
-            finally:
-                warehouse.read_sql = original
+            lake_s = build(lake, periods)
             print(
                 f"round {round_number}: marts of {periods} "
                 f"on the DuckDB file {file_s:.2f} s, on the lake {lake_s:.2f} s"
