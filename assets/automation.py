@@ -7,7 +7,7 @@ import dagster as dg
 from assets.marts import MART_KEYS, UNPARTITIONED_INPUTS
 from assets.publication import published_warehouse
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
-from assets.staging import RAW_INVENTORY_KEY
+from assets.staging import RAW_INVENTORY_KEY, RESIDENTS_KEY, ROLLS_KEY
 from pipeline.months import shift_month
 from pipeline.partitions import MONTHLY
 from pipeline.runner import month_range_tags
@@ -32,6 +32,32 @@ pipeline_job = dg.define_asset_job(
     "pipeline_job",
     selection=dg.AssetSelection.all(),
     description="Reference data, staging, marts and publication; monthly assets over a range of months.",
+)
+
+
+# A backfill on a deployment whose workers share a lake (docs/deployment.md) comes in three parts: the
+# reference data, which judging a month reads; the person-level months, one run per month, which the
+# workers ingest at the same time (pool "person_months"); then one run of everything else over the
+# whole range, the marts reading the months just stored. (A month's marts also read the months before
+# it: built in one run after every month is in, they are the same as the embedded default's.)
+reference_job = dg.define_asset_job(
+    "reference_job",
+    selection=[ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY],
+    description="The reference data (units of both boundary vintages, crosswalk, BHYT object codes), with "
+    "their checks: what ingesting a month reads.",
+)
+person_months_job = dg.define_asset_job(
+    "person_months_job",
+    selection=dg.AssetSelection.assets(ROLLS_KEY, RESIDENTS_KEY),
+    partitions_def=MONTHLY,
+    description="The rolls and resident registers of one month, with their checks: one run per month, "
+    "several at once on workers that share a lake.",
+)
+build_from_stored_months_job = dg.define_asset_job(
+    "build_from_stored_months_job",
+    selection=EVERYTHING_BUT_ROLLS,
+    description="Everything but the person-level months, over a range of months: reference data, yearly "
+    "sources, marts and publication, from the months already stored.",
 )
 
 

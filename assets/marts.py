@@ -22,7 +22,7 @@ from pipeline.months import month_end
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
 from pipeline.resources import WAREHOUSE_POOL, WarehouseResource
-from pipeline.warehouse import recording_sql, run_sql
+from pipeline.warehouse import define_tables, recording_sql, run_sql
 
 MART_KEYS = {name: dg.AssetKey(["marts", name]) for name in MART_SQL}
 COVERAGE_KEY = MART_KEYS["coverage"]
@@ -87,7 +87,7 @@ def coverage_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     builds = []
     previews: dict[str, pl.DataFrame] = {}
     with warehouse.connect() as connection, recording_sql() as sql_files:
-        run_sql(connection, "marts/create_mart_tables.sql")
+        define_tables(connection, "marts/create_mart_tables.sql")
         for partition_key in over_months(context.partition_keys, "marts"):
             build = build_period(connection, partition_key)
             if any(build.rows.values()):

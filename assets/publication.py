@@ -11,7 +11,7 @@ from assets.marts import MART_KEYS
 from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_CODES_KEY
 from pipeline.marts import BLOCKING_MART_CHECKS
 from pipeline.resources import WAREHOUSE_POOL, WarehouseResource
-from pipeline.warehouse import PUBLICATIONS, publish, recording_sql, run_sql
+from pipeline.warehouse import PUBLICATIONS, define_tables, publish, recording_sql
 
 
 def _check_outcomes(context: dg.AssetExecutionContext) -> tuple[list[str], list[str]]:
@@ -69,9 +69,9 @@ def published_warehouse(
     with warehouse.connect() as connection, recording_sql() as sql_files:
         # The marts exist (empty) even before any month was built: a data dir without raw data
         # publishes the reference tables and empty marts.
-        run_sql(connection, "marts/create_mart_tables.sql")
-        run_sql(connection, "staging/create_staging_tables.sql")
-        run_sql(connection, PUBLICATIONS.ddl)
+        define_tables(connection, "marts/create_mart_tables.sql")
+        define_tables(connection, "staging/create_staging_tables.sql")
+        define_tables(connection, PUBLICATIONS.ddl)
         publication = publish(
             connection,
             warehouse.paths,

@@ -19,9 +19,9 @@ from pipeline import ingest
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
 from pipeline.raw_io import survey_raw
-from pipeline.resources import WAREHOUSE_POOL, PseudonymKeyResource, WarehouseResource
+from pipeline.resources import PERSON_MONTHS_POOL, WAREHOUSE_POOL, PseudonymKeyResource, WarehouseResource
 from pipeline.runner import REKEY_TAG
-from pipeline.warehouse import define_month_view, recording_sql, run_sql
+from pipeline.warehouse import define_month_view, define_tables, recording_sql, run_sql
 
 REFERENCE_DEPS = [ADMIN_UNITS_KEY, ADMIN_CROSSWALK_KEY, BHYT_OBJECT_CODES_KEY]
 ROLLS_KEY = dg.AssetKey(["staging", "rolls"])
@@ -94,7 +94,7 @@ def _ingest_months(
     rekey = context.run.tags.get(REKEY_TAG) == "true"
     store = month_source.store(warehouse.paths)
     with warehouse.connect() as connection, recording_sql() as sql_files:
-        run_sql(connection, "staging/create_staging_tables.sql")
+        define_tables(connection, "staging/create_staging_tables.sql")
         # Over the month files present now (the data dir may have moved since the view was made).
         define_month_view(connection, month_source.name, store)
         for partition_key in over_months(context.partition_keys, month_source.name):
@@ -129,7 +129,7 @@ def _ingest_months(
 
 @dg.asset(
     key=ROLLS_KEY,
-    pool=WAREHOUSE_POOL,
+    pool=PERSON_MONTHS_POOL,
     group_name="staging",
     deps=REFERENCE_DEPS,
     partitions_def=MONTHLY,
@@ -151,9 +151,12 @@ def rolls(
 
 @dg.asset(
     key=RESIDENTS_KEY,
-    pool=WAREHOUSE_POOL,
+    pool=PERSON_MONTHS_POOL,
     group_name="staging",
-    deps=REFERENCE_DEPS,
+    # After the same month's roll, though it does not read it: a month's person-level steps then
+    # hold one worker at a time, so a backfill on several workers spreads months over them, rather
+    # than one month's two sources taking every worker while the next month waits.
+    deps=[*REFERENCE_DEPS, ROLLS_KEY],
     partitions_def=MONTHLY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"duckdb", "polars", "sql"},
@@ -186,7 +189,7 @@ def _table_source_asset(source: ingest.Source) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         started = time.perf_counter()
         with warehouse.connect() as connection, recording_sql() as sql_files:
-            run_sql(connection, "staging/create_staging_tables.sql")
+            define_tables(connection, "staging/create_staging_tables.sql")
             report = ingest.ingest_table_source(connection, warehouse.paths.raw, source)
             preview = run_sql(
                 connection,
@@ -234,7 +237,7 @@ def raw_inventory(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         schema={"path": pl.String, "reason": pl.String},
     )
     with warehouse.connect() as connection, recording_sql() as sql_files:
-        run_sql(connection, "staging/create_staging_tables.sql")
+        define_tables(connection, "staging/create_staging_tables.sql")
         run_sql(connection, "staging/record_unread_paths.sql", frames={"unread": frame})
     for item in unread:
         context.log.warning(f"raw/{item.path}: not read ({item.reason})")

@@ -2,11 +2,15 @@
 
     .venv/bin/python -m benchmarks.deployment [--scale 0.01] [--from 2025-01] [--to 2025-12]
 
-times, in one run, `run --from … --to …` as one Dagster run three ways:
+times, in one run, the months from … to … built three ways:
 
-- **embedded**: `python -m pipeline run` (SQLite storage, every step in the run's process);
-- **1 worker** and **2 workers**: `dagster job execute` with `deploy/dagster.yaml` (PostgreSQL storage),
-  its steps on that many Celery workers (`celery -A pipeline.celery_app worker`), Redis as the broker.
+- **embedded**: `python -m pipeline run` (SQLite storage, every step in the run's process, the working
+  database a DuckDB file);
+- **1 worker** and **2 workers**: a backfill as docs/deployment.md runs it with `deploy/dagster.yaml`
+  (PostgreSQL storage, the working database a lake with its catalog in PostgreSQL), its steps on that
+  many Celery workers (`celery -A pipeline.celery_app worker`), Redis as the broker: the reference
+  data, then one run per month queued at once (that many months ingested at a time), then one run of
+  everything else over the range; each part timed.
 
 PostgreSQL and Redis are Debian's, started on loopback for the run and stopped after it (the servers of
 tests/distributed/servers.py). Prints a table (seconds, per month, ratio to embedded) and writes it as
@@ -20,6 +24,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,8 +34,15 @@ from pathlib import Path
 
 from benchmarks.bench import BENCH_KEY, PROJECT_ROOT, environment, fresh_marts, generated
 from pipeline.months import shift_month
-from pipeline.runner import month_range_tags
-from tests.distributed.servers import CeleryWorker, Postgres, Redis, deployment_environment, missing_servers
+from tests.distributed.servers import (
+    CeleryWorker,
+    Deployment,
+    Postgres,
+    Redis,
+    deployment_environment,
+    missing_servers,
+    prepare_instance,
+)
 
 
 def months_between(first: str, last: str) -> int:
@@ -49,6 +61,12 @@ def timed(command: list[str], env: dict[str, str], label: str) -> float:
     return seconds
 
 
+def run_seconds(deployment: Deployment, run_ids: list[str]) -> float:
+    """From the first of the runs' first step to the last one's last step end (event log)."""
+    attempts = [a for run_id in run_ids for a in deployment.probe("step_attempts", run_id)["attempts"]]
+    return max(a["end"] for a in attempts) - min(a["start"] for a in attempts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.01)
@@ -61,7 +79,6 @@ def main() -> int:
         sys.exit(f"{', '.join(missing_servers())} missing: apt-get install postgresql redis-server")
     months = months_between(args.first, args.last)
     data_dir = generated(args.work, args.scale, args.first, args.last)
-    tags = json.dumps(month_range_tags((args.first, args.last)))
     rows = []
 
     fresh_marts(data_dir)
@@ -86,21 +103,27 @@ def main() -> int:
             logs = [servers / f"worker-{count}-{i}.log" for i in range(count)]
             workers = [CeleryWorker(log.stem, env, log) for log in logs]
             fresh_marts(data_dir)
+            prepare_instance(env, person_month_slots=count)
             print(f"{count} worker(s)…", flush=True)
+            deployment = Deployment(data_dir, env, workers)
+            deployment.daemon_log.unlink(missing_ok=True)
+            daemon = None
             try:
                 for worker in workers:
                     worker.start()
-                seconds = timed(
-                    [sys.executable, "-m", "dagster", "job", "execute", "-m", "pipeline.definitions"]
-                    + ["-a", "defs", "-j", "pipeline_job", "--tags", tags],
-                    env,
-                    f"run on {count} worker(s)",
-                )
+                daemon = deployment.start_daemon()
+                started = time.perf_counter()
+                runs = deployment.backfill(args.first, args.last, daemon)
+                seconds = time.perf_counter() - started
             finally:
+                if daemon is not None:
+                    os.killpg(daemon.pid, signal.SIGTERM)
+                    daemon.wait(timeout=60)
                 for worker in workers:
                     worker.stop()
-            what = f"PostgreSQL + Celery, {count} worker{'s' if count > 1 else ''}"
-            rows.append({"what": what, "workers": count, "seconds": round(seconds, 1)})
+            parts = {part: round(run_seconds(deployment, ids), 1) for part, ids in runs.items()}
+            what = f"PostgreSQL + Celery + lake, {count} worker{'s' if count > 1 else ''}"
+            rows.append({"what": what, "workers": count, "seconds": round(seconds, 1), "parts": parts})
     finally:
         redis.stop()
         postgres.stop()
@@ -119,11 +142,16 @@ def main() -> int:
     lines = [
         f"# Deployment vs embedded {report['when']}",
         "",
-        f"{report['machine']}; {report['months']} at scale {args.scale:g}, one run over the range",
+        f"{report['machine']}; {report['months']} at scale {args.scale:g}",
         "",
-        "| what | seconds | per month | ÷ embedded |",
-        "|---|---|---|---|",
-        *[f"| {r['what']} | {r['seconds']} | {r['per_month']} | {r['vs_embedded']} |" for r in rows],
+        "| what | seconds | per month | ÷ embedded | reference, months, build (s, steps) |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {r['what']} | {r['seconds']} | {r['per_month']} | {r['vs_embedded']} | "
+            + (", ".join(str(v) for v in r["parts"].values()) if "parts" in r else "")
+            + " |"
+            for r in rows
+        ],
     ]
     print("\n".join(lines))
     args.out.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ import hashlib
 import os
 import shutil
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline.lake import commit_retried
 from pipeline.months import month_end
 from pipeline.pseudonym import KEY_ENV, KeyMismatch, fingerprint, key_file, load_key, with_person_key
 from pipeline.raw_io import (
@@ -43,7 +43,7 @@ from pipeline.raw_io import (
     read_contract_slices,
 )
 from pipeline.settings import DataPaths
-from pipeline.warehouse import define_month_view, month_partition, read_sql, run_sql, transaction
+from pipeline.warehouse import build_name, define_month_view, month_partition, read_sql, run_sql
 
 # The raw file a row came from: its path under raw/ as stored, and while a month's files are read and
 # normalised, their number in the month (4 bytes a row rather than a path on every row of a file).
@@ -422,8 +422,9 @@ def _outcome(connection: duckdb.DuckDBPyConnection, report: IngestReport) -> Non
 
 
 def _in_transaction(connection: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
-    with transaction(connection):
-        work()
+    """``work`` in one transaction, run again whole if another writer of a shared lake committed a
+    conflicting change first; so ``work`` must be safe to run twice."""
+    commit_retried(connection, work)
 
 
 def ingest_table_source(
@@ -572,9 +573,7 @@ def ingest_month(
     params["key_fingerprint"] = fingerprint(key)
     if not rekey:
         check_key(connection, params["key_fingerprint"], paths)
-    building = (
-        store.parent / f"{source.name}_building" / f"{partition_key}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-    )
+    building = store.parent / f"{source.name}_building" / build_name(partition_key)
     building.mkdir(parents=True)
     output = building / "accepted.parquet"
     try:
@@ -656,9 +655,12 @@ def ingest_month(
                 frames={"accepted_per_file": counts.select("source_file", "accepted")},
             )
             _outcome(connection, report)
-            # Last step before the commit: the month's rows and its ledger change together.
-            partition.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(output, partition)
+            # Last step before the commit: the month's rows and its ledger change together. A commit
+            # beaten by another worker's (a lake shared by several) runs this again: the file is
+            # then already in place.
+            if output.exists():
+                partition.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(output, partition)
 
         _in_transaction(connection, load)
         lap("store")

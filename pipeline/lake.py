@@ -2,9 +2,9 @@
 several machines) that lists Parquet data files, with snapshot isolation between its readers and
 writers.
 
-The plan in docs/deployment.md ("Next: the lake", issue 14) moves the person-level months into a
-DuckLake, so that several workers can replace different months at the same time. What is built so
-far is its first step, and the asset graph does not use it yet:
+When ``PIPELINE_LAKE_CATALOG`` names a catalog, the working database is such a lake
+(pipeline/warehouse.py opens it), so that several workers can replace different months at the same
+time (docs/deployment.md). This module holds what that needs:
 
 - the extensions loaded offline, from the wheels the project pins (``load ducklake`` would try to
   download them);
@@ -28,7 +28,7 @@ from typing import TypeVar
 
 import duckdb
 
-from pipeline.warehouse import sql_string_literal
+from pipeline.warehouse import LAKE_CONFLICT_ATTEMPTS, LAKE_CONFLICT_PAUSE_S, sql_string_literal
 
 # The wheels (pyproject.toml) that carry each extension, built for one DuckDB version each.
 EXTENSION_PACKAGES = {
@@ -66,7 +66,12 @@ def load_extension(connection: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def attach_lake(
-    connection: duckdb.DuckDBPyConnection, catalog: str, data_path: Path | str, alias: str = "lake"
+    connection: duckdb.DuckDBPyConnection,
+    catalog: str,
+    data_path: Path | str,
+    alias: str = "lake",
+    *,
+    read_only: bool = False,
 ) -> None:
     """Attach the DuckLake whose catalog is ``catalog`` as ``alias``, its data files under
     ``data_path`` (created on first use).
@@ -82,18 +87,16 @@ def attach_lake(
         load_extension(connection, "postgres_scanner")
     else:
         Path(catalog).parent.mkdir(parents=True, exist_ok=True)  # DuckDB creates the file, not its folder
-    connection.execute(
-        f"attach {sql_string_literal('ducklake:' + catalog)} as {alias} "
-        f"(data_path {sql_string_literal(str(data_path))})"
-    )
+    options = f"data_path {sql_string_literal(str(data_path))}" + (", read_only" if read_only else "")
+    connection.execute(f"attach {sql_string_literal('ducklake:' + catalog)} as {alias} ({options})")
 
 
 def commit_retried(
     connection: duckdb.DuckDBPyConnection,
     work: Callable[[], T],
     *,
-    attempts: int = 50,
-    pause_s: float = 0.05,
+    attempts: int = LAKE_CONFLICT_ATTEMPTS,
+    pause_s: float = LAKE_CONFLICT_PAUSE_S,
 ) -> tuple[T, int]:
     """Run ``work`` in one transaction and commit it; when the commit (or a statement) fails because
     another writer committed first, roll back and run the whole of ``work`` again, waiting a little

@@ -31,7 +31,7 @@ from pipeline.months import MONTH_KEY
 from pipeline.pseudonym import KEY_ENV, existing_key, fingerprint, key_file, with_person_key
 from pipeline.raw_io import MONTH_SOURCES, ROW_NUMBER, RawFileError, pad_code, read_contract_slices
 from pipeline.settings import DataPaths, make_private
-from pipeline.warehouse import connect_work, define_month_view, run_sql
+from pipeline.warehouse import connect_work, define_month_view, define_tables, run_sql
 
 LISTS = ("not_covered_bhyt", "not_covered_bhxh", "lapsed", "due_to_renew")
 ALL_LISTS = "all"
@@ -101,9 +101,10 @@ def export_lists(
     if list_name not in (*LISTS, ALL_LISTS):
         raise OutreachError(f"--list {list_name!r} is not one of {', '.join(LISTS)}")
     commune = pl.select(pad_code(pl.lit(commune.strip()), "commune")).item()
-    if not paths.work_db.exists():
+    if not paths.has_working_database:
         raise OutreachError(
-            f"no working database at {paths.work_db}: run the pipeline first (python -m pipeline run)"
+            f"no working database at {paths.working_database_name}: run the pipeline first "
+            "(python -m pipeline run)"
         )
     key = existing_key(paths)
     if key is None:
@@ -116,7 +117,7 @@ def export_lists(
     lock.acquire()
     try:
         with connect_work(paths) as connection:
-            run_sql(connection, "staging/create_staging_tables.sql")
+            define_tables(connection, "staging/create_staging_tables.sql")
             for source in MONTH_SOURCES:
                 define_month_view(connection, source, paths.month_store(source))
             residents, villages = _find_residents(connection, params, key, village)

@@ -15,7 +15,7 @@ from pipeline.lock import RunLock
 from pipeline.pseudonym import KEY_ENV, fingerprint, load_key
 from pipeline.runner import REKEY_TAG
 from pipeline.settings import DATA_DIR_ENV, PROJECT_ROOT, DataPaths
-from pipeline.warehouse import connect_work, remove_stale_builds
+from pipeline.warehouse import connect_work, connect_work_read_only, remove_stale_builds
 
 # Every step that opens the working database (every asset and check step of the graph) is in this
 # Dagster pool. The working DuckDB file admits one writer, and each step also holds its file lock
@@ -24,6 +24,11 @@ from pipeline.warehouse import connect_work, remove_stale_builds
 # worker taking the task and waiting on the lock. The embedded default sets no limit: its one process
 # runs the steps one after another anyway.
 WAREHOUSE_POOL = "working_database"
+# Except the person-level months (rolls, residents): on a lake with a PostgreSQL catalog several
+# workers ingest different months at once, each month swapped in by one transaction, retried whole
+# when another's commit came first (pipeline/ingest.py). A deployment sets this pool's limit to its
+# number of workers (docs/deployment.md); on a DuckDB file the lock still takes them one at a time.
+PERSON_MONTHS_POOL = "person_months"
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -38,16 +43,20 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Hold the warehouse lock for the whole run (the in-process executor runs every step here),
-        so two runs never write the working database or publish at the same time."""
-        self._lock = RunLock(self.paths.work_dir / "pipeline.lock")
-        self._lock.acquire()
+        so two runs never write the working database or publish at the same time. A lake whose
+        catalog is PostgreSQL needs no lock: its transactions keep concurrent writers apart, and the
+        deployment's pools keep the marts and publication to one step at a time."""
+        if not self.paths.shared_catalog:
+            self._lock = RunLock(self.paths.work_dir / "pipeline.lock")
+            self._lock.acquire()
         # Half-built files of a killed run are removed once we are the only writer.
         self.paths.marts.mkdir(parents=True, exist_ok=True)
         remove_stale_builds(self.paths)
         try:
             self._refuse_another_key(context)
         except BaseException:
-            self._lock.release()  # Dagster does not tear down a resource whose setup failed
+            if self._lock is not None:
+                self._lock.release()  # Dagster does not tear down a resource whose setup failed
             raise
 
     def _refuse_another_key(self, context: dg.InitResourceContext) -> None:
@@ -58,13 +67,16 @@ class WarehouseResource(dg.ConfigurableResource):
         run = context.run
         if run is not None and run.tags.get(REKEY_TAG) == "true":
             return
-        if not self.paths.work_db.exists():
+        if not self.paths.has_working_database:
             return
         from pipeline.ingest import check_key  # polars and the SQL files: only when a run starts
 
         # A working database from before fingerprints has no table to compare with: ingestion adopts.
+        # A lake with a PostgreSQL catalog is opened to write, which creates it on first use: other
+        # processes writing it are not disturbed, unlike a DuckDB file's writer.
+        opened = connect_work if self.paths.shared_catalog else connect_work_read_only
         with (
-            duckdb.connect(str(self.paths.work_db), read_only=True) as connection,
+            opened(self.paths) as connection,
             contextlib.suppress(duckdb.CatalogException),
         ):
             check_key(connection, fingerprint(load_key(self.paths)), self.paths, adopt=False)

@@ -14,6 +14,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 DATA_DIR_ENV = "PIPELINE_DATA_DIR"
+# Where the working database lives when it is not the DuckDB file marts/_work/pipeline.duckdb: the
+# catalog of a DuckLake (pipeline/lake.py), ``postgres:dbname=… host=…`` for a deployment whose
+# workers write at the same time (docs/deployment.md), or the path of a local catalog file.
+LAKE_CATALOG_ENV = "PIPELINE_LAKE_CATALOG"
 
 # The pre-reform unit list (63/696/10,035) is the state just before 1 July 2025. We apply it back to
 # this date, the earliest the project supports: earlier intra-vintage mergers (2019-2024) are not
@@ -65,6 +69,37 @@ class DataPaths:
     @property
     def work_db(self) -> Path:
         return self.work_dir / "pipeline.duckdb"
+
+    @property
+    def lake_catalog(self) -> str:
+        """The working database's DuckLake catalog (``$PIPELINE_LAKE_CATALOG``); empty: the DuckDB
+        file :attr:`work_db`."""
+        return os.environ.get(LAKE_CATALOG_ENV, "").strip()
+
+    @property
+    def lake_files(self) -> Path:
+        """The lake's data files (the tables of the working database), on the shared data dir."""
+        return self.work_dir / "lake"
+
+    @property
+    def shared_catalog(self) -> bool:
+        """The working database is a lake whose catalog is a PostgreSQL database: several processes
+        write it at once, each transaction whole. A DuckDB file (the working database, or a local
+        lake catalog) admits one process at a time."""
+        return self.lake_catalog.startswith("postgres:")
+
+    @property
+    def has_working_database(self) -> bool:
+        """Whether a working database may hold something (a PostgreSQL catalog cannot be told
+        without connecting: its tables are looked for then)."""
+        if self.shared_catalog:
+            return True
+        return Path(self.lake_catalog).exists() if self.lake_catalog else self.work_db.exists()
+
+    @property
+    def working_database_name(self) -> str:
+        """How messages name the working database."""
+        return f"the lake {self.lake_catalog}" if self.lake_catalog else str(self.work_db)
 
     def month_store(self, source: str) -> Path:
         """A person-level source's rows (rolls, residents), one Parquet file per month

@@ -11,9 +11,11 @@ Two databases, one writer:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
+import socket
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -102,11 +104,43 @@ def run_sql(
     try:
         for statement in duckdb.extract_statements(read_sql(relative_path)):
             used = {name: params[name] for name in statement.named_parameters}
-            connection.execute(statement, used or None)
+            _execute(connection, statement, used or None)
     finally:
         for name in frames:
             connection.unregister(name)
     return connection
+
+
+# What DuckLake says when another writer's commit beat this one's (docs/deployment.md).
+LAKE_CONFLICT = "Failed to commit DuckLake transaction"
+LAKE_CONFLICT_ATTEMPTS = 50
+LAKE_CONFLICT_PAUSE_S = 0.05
+
+
+def _execute(connection: duckdb.DuckDBPyConnection, statement: object, params: dict | None) -> None:
+    """One statement. Outside a transaction it commits alone, and on a lake shared by several
+    workers that commit can lose to another worker's (e.g. its step redefining a table this one
+    inserts into): it is then run again, having changed nothing. Inside a transaction DuckLake
+    detects conflicts at the commit, never here."""
+    for attempt in range(LAKE_CONFLICT_ATTEMPTS):
+        try:
+            connection.execute(statement, params)
+            return
+        except duckdb.TransactionException as error:
+            if LAKE_CONFLICT not in str(error) or attempt == LAKE_CONFLICT_ATTEMPTS - 1:
+                raise
+            time.sleep(LAKE_CONFLICT_PAUSE_S * (attempt + 1))
+
+
+def define_tables(connection: duckdb.DuckDBPyConnection, relative_path: str) -> None:
+    """Run a file of definitions (``create … if not exists``, ``comment on``) as one transaction.
+    Statement by statement, each would commit alone, and on a lake every commit is a catalog
+    snapshot: the 122 comments of the marts' definitions took 3 s there, against 0.2 s in one. On a
+    lake shared by several workers, two steps defining the same tables at once conflict at commit:
+    the loser runs the file again (:func:`pipeline.lake.commit_retried`)."""
+    from pipeline.lake import commit_retried  # pipeline.lake builds on this module
+
+    commit_retried(connection, lambda: run_sql(connection, relative_path))
 
 
 def load_table(connection: duckdb.DuckDBPyConnection, table: Table, rows: pl.DataFrame | pa.Table) -> int:
@@ -158,6 +192,17 @@ def sql_string_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# Half-built files are named after the process building them (its pid), so that the next run can tell
+# a dead process's leftovers from a live one's. On a data dir shared by several machines a pid means
+# nothing elsewhere: the name also carries this machine's tag, and only this machine's are judged.
+HOST_TAG = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def build_name(prefix: str) -> str:
+    """``<prefix>.<pid>.<host tag><random>``: the unique name of something being built."""
+    return f"{prefix}.{os.getpid()}.{HOST_TAG}{uuid.uuid4().hex[:8]}"
+
+
 MONTH_PARTITION_FILE = "part.parquet"
 
 
@@ -167,9 +212,12 @@ def month_partition(store: Path, period: date) -> Path:
     return store / f"period={period.isoformat()}" / MONTH_PARTITION_FILE
 
 
-def define_month_view(connection: duckdb.DuckDBPyConnection, source: str, store: Path) -> None:
+def define_month_view(
+    connection: duckdb.DuckDBPyConnection, source: str, store: Path, *, redefine: bool = False
+) -> None:
     """(Re)define ``staging.<source>`` (rolls, residents) over the month files of ``store``
-    (``sql/staging/<source>_view.sql``); an empty view while there is none."""
+    (``sql/staging/<source>_view.sql``); an empty view while there is none. A view already over
+    those files is kept unless ``redefine`` (a new layout changed the view's SQL)."""
     old_table = connection.execute(
         "select count(*) from duckdb_tables() "
         "where database_name = current_database() and schema_name = 'staging' and table_name = ?",
@@ -180,9 +228,17 @@ def define_month_view(connection: duckdb.DuckDBPyConnection, source: str, store:
         # re-staged from raw/ by the next run of their months (`run --all`).
         connection.execute(f"drop table staging.{source}")
     if any(store.glob(f"period=*/{MONTH_PARTITION_FILE}")):
-        statement = read_sql(f"staging/{source}_view.sql").replace(
-            f"${source}_glob", sql_string_literal(str(store / "period=*" / MONTH_PARTITION_FILE))
-        )
+        glob = sql_string_literal(str(store / "period=*" / MONTH_PARTITION_FILE))
+        defined = connection.execute(
+            "select sql from duckdb_views() "
+            "where database_name = current_database() and schema_name = 'staging' and view_name = ?",
+            [source],
+        ).fetchone()
+        if defined is not None and glob in defined[0] and not redefine:
+            # Already over these files (the glob covers every month): redefining it would be a
+            # catalog change, which two workers ingesting months at once would conflict on.
+            return
+        statement = read_sql(f"staging/{source}_view.sql").replace(f"${source}_glob", glob)
         for part in duckdb.extract_statements(statement):
             connection.execute(part)
     else:
@@ -220,10 +276,10 @@ def ensure_schema(connection: duckdb.DuckDBPyConnection, paths: DataPaths) -> in
             run_sql(connection, "migrations/record_schema_version.sql", {"version": SCHEMA_VERSION})
     if stored > SCHEMA_VERSION:
         raise SchemaTooNew(
-            f"{paths.work_db}: working database of layout version {stored}, and this version of the "
-            f"pipeline knows up to {SCHEMA_VERSION}; run the newer pipeline, or move the working database "
-            "aside and run `python -m pipeline run --all` to rebuild it from raw/ (the published "
-            "warehouse is unchanged)"
+            f"{paths.working_database_name}: working database of layout version {stored}, and this "
+            f"version of the pipeline knows up to {SCHEMA_VERSION}; run the newer pipeline, or move the "
+            "working database aside and run `python -m pipeline run --all` to rebuild it from raw/ "
+            "(the published warehouse is unchanged)"
         )
     for version in range(stored + 1, SCHEMA_VERSION + 1):
         with transaction(connection):
@@ -231,12 +287,49 @@ def ensure_schema(connection: duckdb.DuckDBPyConnection, paths: DataPaths) -> in
                 run_sql(connection, sql)
             if version == VIEWS_REDEFINED_AT:
                 for source in MONTH_SOURCES:
-                    define_month_view(connection, source, paths.month_store(source))
+                    define_month_view(connection, source, paths.month_store(source), redefine=True)
             run_sql(connection, "migrations/record_schema_version.sql", {"version": version})
     return stored
 
 
 CHECKPOINT_THRESHOLD = "256MB"
+
+
+def _duckdb_config(paths: DataPaths) -> dict[str, str]:
+    return {
+        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
+        "temp_directory": str(paths.work_dir / "spill"),
+        # Each period's marts are one transaction; at the default 16 MB of WAL every commit
+        # checkpoints, and that took 2.1 s of a 3.6 s period on the demo. Commits stay durable
+        # (the WAL is replayed after a crash). Changes wait in memory until the checkpoint, so
+        # the threshold bounds that: 256 MB ran the demo as fast as 1 GB, with 0.8 GB less RSS.
+        "checkpoint_threshold": CHECKPOINT_THRESHOLD,
+    }
+
+
+def _open_work(paths: DataPaths, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """The DuckDB file ``paths.work_db``, or, when a lake catalog is configured
+    (``$PIPELINE_LAKE_CATALOG``), an in-memory DuckDB with the lake attached and in use: the same SQL
+    then reads and writes the lake's ``staging``, ``ref``, ``marts``… schemas."""
+    make_private(paths.work_dir)
+    if not paths.lake_catalog:
+        connection = duckdb.connect(str(paths.work_db), read_only=read_only, config=_duckdb_config(paths))
+        if not read_only:
+            os.chmod(paths.work_db, 0o600)
+    else:
+        from pipeline.lake import attach_lake  # pipeline.lake builds on this module
+
+        connection = duckdb.connect(":memory:", config=_duckdb_config(paths))
+        try:
+            attach_lake(connection, paths.lake_catalog, paths.lake_files, read_only=read_only)
+            connection.execute("use lake")
+        except BaseException:
+            connection.close()
+            raise
+    # DuckDB draws a progress bar on stdout for queries over 2 s: noise in the step logs and in the
+    # outreach command's output, which has its own progress lines. (A connection's setting only.)
+    connection.execute("set enable_progress_bar = false")
+    return connection
 
 
 @contextmanager
@@ -245,25 +338,19 @@ def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
     default; a national roll month must fit in 8 GB with polars alongside, so DuckDB is capped (and
     spills to disk beyond the cap). It checkpoints when a step closes it rather than at every commit.
     The working area is private (0700): analysts read marts/, not it."""
-    make_private(paths.work_dir)
-    connection = duckdb.connect(
-        str(paths.work_db),
-        config={
-            "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
-            "temp_directory": str(paths.work_dir / "spill"),
-            # Each period's marts are one transaction; at the default 16 MB of WAL every commit
-            # checkpoints, and that took 2.1 s of a 3.6 s period on the demo. Commits stay durable
-            # (the WAL is replayed after a crash). Changes wait in memory until the checkpoint, so
-            # the threshold bounds that: 256 MB ran the demo as fast as 1 GB, with 0.8 GB less RSS.
-            "checkpoint_threshold": CHECKPOINT_THRESHOLD,
-        },
-    )
-    # DuckDB draws a progress bar on stdout for queries over 2 s: noise in the step logs and in the
-    # outreach command's output, which has its own progress lines. (A connection's setting only.)
-    connection.execute("set enable_progress_bar = false")
-    os.chmod(paths.work_db, 0o600)
+    connection = _open_work(paths, read_only=False)
     try:
         ensure_schema(connection, paths)
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def connect_work_read_only(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The working database, to read only (it must exist; its layout is not brought up to date)."""
+    connection = _open_work(paths, read_only=True)
+    try:
         yield connection
     finally:
         connection.close()
@@ -301,7 +388,7 @@ def publish(
     paths.marts.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(paths)
     if OUTREACH_EXPORTS in tables:
-        run_sql(work, OUTREACH_EXPORTS.ddl)  # published (empty) before any export was made
+        define_tables(work, OUTREACH_EXPORTS.ddl)  # published (empty) before any export was made
     if tables != PUBLISHED_TABLES:  # a partial warehouse (tests): copied whole, nothing tracked
         return _publish(work, paths, tables, record, started, incremental=False)
     run_sql(work, "marts/unpublished_periods.sql", {"period": None})
@@ -336,7 +423,7 @@ def _publish(
     started: float,
     incremental: bool,
 ) -> Publication:
-    building = paths.marts / f".{paths.warehouse.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.building"
+    building = paths.marts / f"{build_name('.' + paths.warehouse.name)}.building"
     row_counts: dict[str, int] = {}
     work_catalog = _quoted_identifier(work.execute("select current_database()").fetchone()[0])
     attached = False
@@ -421,6 +508,9 @@ def remove_stale_builds(paths: DataPaths) -> list[Path]:
     for leftover, pid_at in published + months:
         parts = leftover.name.split(".")
         pid = parts[pid_at] if len(parts) > pid_at + 1 else ""
+        tag = parts[pid_at + 1] if len(parts) > pid_at + 1 else ""
+        if len(tag) == len(HOST_TAG) + 8 and not tag.startswith(HOST_TAG):
+            continue  # another machine's: only that machine knows whether its process is alive
         if pid.isdigit() and _process_alive(int(pid)):
             continue
         if leftover.is_dir():
@@ -455,8 +545,8 @@ def _fsync(path: Path) -> None:
 def stored_person_months(paths: DataPaths) -> list[tuple[str, str, str | None]]:
     """Every stored month of a person-level source: (source, ``YYYY-MM``, fingerprint of its pseudonym
     key), oldest first; empty when there is no working database yet."""
-    if not paths.work_db.exists():
+    if not paths.has_working_database:
         return []
     with connect_work(paths) as connection:
-        run_sql(connection, "staging/create_staging_tables.sql")
+        define_tables(connection, "staging/create_staging_tables.sql")
         return run_sql(connection, "staging/stored_person_months.sql").fetchall()

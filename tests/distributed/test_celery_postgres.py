@@ -9,27 +9,28 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.runner import month_range_tags
-from pipeline.settings import PROJECT_ROOT
+from pipeline.settings import PROJECT_ROOT, DataPaths
 from tests.distributed.servers import (
     CeleryWorker,
+    Deployment,
     Postgres,
     Redis,
     deployment_environment,
     missing_servers,
+    prepare_instance,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.distributed]
@@ -48,6 +49,9 @@ COMPARED = [
     "ref.admin_units",
     "ref.admin_crosswalk",
 ]
+
+
+PERSON_MONTH_STEPS = {"staging__rolls", "staging__residents"}
 
 
 @pytest.fixture(scope="module")
@@ -99,28 +103,6 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
-@dataclass
-class Deployment:
-    """deploy/dagster.yaml as shipped, its variables set as a service manager would, a data dir with
-    the embedded run's raw files, and two Celery workers."""
-
-    data_dir: Path
-    env: dict[str, str]
-    workers: list[CeleryWorker]
-
-    def probe(self, what: str, run_id: str) -> dict:
-        """What tests/distributed/probes.py reads of a run from the deployment's instance."""
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.distributed.probes", what, run_id],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout)
-
-
 @pytest.fixture
 def deployment(servers, embedded: Path, tmp_path: Path):
     postgres, redis = servers
@@ -134,6 +116,8 @@ def deployment(servers, embedded: Path, tmp_path: Path):
         "PIPELINE_DATA_DIR": str(data_dir),
         **deployment_environment(tmp_path / "dagster", postgres, database, redis),
     }
+    # Two months ingested at a time (one per worker), and nothing the daemon would start by itself.
+    prepare_instance(env, person_month_slots=2)
     workers = [CeleryWorker(name, env, tmp_path / f"{name}.log") for name in ("worker1", "worker2")]
     try:
         for worker in workers:
@@ -168,54 +152,31 @@ def test_a_queued_run_on_celery_workers_survives_a_worker_killed_mid_month_and_b
     go to the workers. Mid-month, the worker process ingesting the rolls is SIGKILLed, as the
     kernel's OOM killer or a lost machine would: its task goes back to the queue
     (pipeline/executor.py), a worker runs the step again after clearing what the dead one half-built,
-    and the run ends with the embedded run's warehouse. (The daemon's sensor may queue runs of its
-    own for the new raw files: they wait behind this one, and are left queued when the daemon stops.)"""
-    workspace = ["-w", str(PROJECT_ROOT / "deploy" / "workspace.yaml")]
-    run_id = str(uuid.uuid4())
-    launched = subprocess.run(
-        [sys.executable, "-m", "dagster", "job", "launch", *workspace, "-j", "pipeline_job"]
-        + ["--run-id", run_id, "--tags", json.dumps(month_range_tags(MONTHS))],
-        cwd=PROJECT_ROOT,
-        env=deployment.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert launched.returncode == 0, launched.stderr[-3000:]
+    and the run ends with the embedded run's warehouse. The working database is a lake whose catalog
+    is in PostgreSQL: the killed step's transaction was never committed there."""
+    run_id = deployment.launch("pipeline_job", month_range_tags(MONTHS))
     assert deployment.probe("run_status", run_id)["status"] == "QUEUED"
-
-    daemon_log = deployment.data_dir.parent / "daemon.log"
-    daemon = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-daemon"), "run", *workspace],
-        cwd=PROJECT_ROOT,
-        env=deployment.env,
-        stdout=daemon_log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    work = deployment.data_dir / "marts" / "_work"
-    building = work / "rolls_building"
+    daemon = deployment.start_daemon()
+    building = deployment.data_dir / "marts" / "_work" / "rolls_building"
     try:
         deadline = time.monotonic() + 300
         while not (building.is_dir() and any(building.iterdir())):
-            assert daemon.poll() is None, daemon_log.read_text(errors="replace")[-3000:]
+            assert daemon.poll() is None, deployment.daemon_log.read_text(errors="replace")[-3000:]
             assert time.monotonic() < deadline, "no roll month was being ingested within 300 s"
             time.sleep(0.005)
-        # The step holding the warehouse lock wrote its pid there (pipeline/lock.py).
-        killed = int((work / "pipeline.lock").read_text().strip())
+        # The month being built is named after the process building it (<month>.<pid>.<tag>).
+        killed = int(next(building.iterdir()).name.split(".")[1])
         os.kill(killed, signal.SIGKILL)
-        deadline = time.monotonic() + 600
-        while (outcome := deployment.probe("run_status", run_id))["status"] not in ("SUCCESS", "FAILURE"):
-            assert time.monotonic() < deadline, f"the run is still {outcome['status']} after 600 s"
-            time.sleep(2)
+        deployment.wait_for([run_id], daemon)
+        outcome = deployment.probe("run_status", run_id)
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=60)
-    assert outcome["status"] == "SUCCESS", daemon_log.read_text(errors="replace")[-5000:]
+    assert outcome["status"] == "SUCCESS", deployment.daemon_log.read_text(errors="replace")[-5000:]
     rolls = outcome["started"]["staging__rolls"]
     assert len(rolls) == 2 and rolls[0] == killed and rolls[1] != killed
     assert_same_warehouse(embedded, deployment.data_dir)
-    # What the killed process was building is gone (remove_stale_builds, under the lock).
+    # What the killed process was building is gone (remove_stale_builds, when the step ran again).
     assert not any(building.iterdir())
 
     # The steps ran on the workers, both of them, and not in the process that coordinated the run.
@@ -226,9 +187,110 @@ def test_a_queued_run_on_celery_workers_survives_a_worker_killed_mid_month_and_b
     for worker in deployment.workers:
         assert "Task execute_plan" in worker.log.read_text(errors="replace"), worker.name
 
-    # One step at a time holds the working database, by Dagster's pool (deploy/dagster.yaml), not
-    # only by the file lock: no two attempts overlap, the killed one included.
-    attempts = sorted(deployment.probe("step_attempts", run_id)["attempts"], key=lambda a: a["start"])
+    # One step at a time writes the working database outside the person-level months, by Dagster's
+    # pool (deploy/dagster.yaml): no two of those attempts overlap.
+    attempts = deployment.probe("step_attempts", run_id)["attempts"]
     assert all(a["end"] is not None for a in attempts)
-    overlapping = [(a["step"], b["step"]) for a, b in itertools.pairwise(attempts) if b["start"] < a["end"]]
+    single = sorted((a for a in attempts if a["step"] not in PERSON_MONTH_STEPS), key=lambda a: a["start"])
+    overlapping = [(a["step"], b["step"]) for a, b in itertools.pairwise(single) if b["start"] < a["end"]]
     assert not overlapping
+
+
+def read_ledgers_until(catalog: str, data_path: str, stop: str, found: str) -> None:
+    """A reader of the lake during a backfill (spawned): one snapshot after another, each read in one
+    transaction, checks every roll month's ledger there: rows read = accepted + quarantined, and a
+    month's key row, file rows and rows read are all there or all absent. Writes what it saw."""
+    import duckdb
+
+    from pipeline.lake import attach_lake
+
+    snapshots, torn, months_seen = 0, [], set()
+    connection = None
+    while not Path(stop).exists():
+        try:
+            if connection is None:
+                connection = duckdb.connect()
+                attach_lake(connection, catalog, data_path, read_only=True)
+            connection.execute("begin")
+            rows = connection.execute(LEDGER_SQL).fetchall()
+            connection.execute("commit")
+        except duckdb.Error:  # the lake or its tables do not exist yet
+            if connection is not None:
+                connection.close()
+            connection = None
+            time.sleep(0.05)
+            continue
+        snapshots += 1
+        for month, keyed, files_read, rows_read, accepted, quarantined in rows:
+            months_seen.add(month)
+            if not (keyed and files_read and rows_read == accepted + quarantined):
+                torn.append([month, keyed, files_read, rows_read, accepted, quarantined])
+    Path(found).write_text(json.dumps({"snapshots": snapshots, "torn": torn, "months": sorted(months_seen)}))
+
+
+# Per roll month present in any of its ledger tables: whether its key row is there, its files, rows
+# read, rows accepted and rows quarantined (pipeline/ingest.py writes them in one transaction).
+LEDGER_SQL = """
+with months as (
+    select partition_key from lake.staging.roll_month_keys
+    union select partition_key from lake.staging.roll_files
+    union select partition_key from lake.staging.ingested_files where source = 'rolls'
+)
+select
+    m.partition_key,
+    (select count(*) from lake.staging.roll_month_keys k where k.partition_key = m.partition_key) = 1,
+    (select count(*) from lake.staging.ingested_files f
+     where f.source = 'rolls' and f.partition_key = m.partition_key),
+    (select coalesce(sum(rows_read), 0) from lake.staging.ingested_files f
+     where f.source = 'rolls' and f.partition_key = m.partition_key),
+    (select coalesce(sum(accepted), 0) from lake.staging.roll_files r
+     where r.partition_key = m.partition_key),
+    (select count(*) from lake.staging.quarantine q
+     where q.source = 'rolls' and q.partition_key = m.partition_key)
+from months as m
+"""
+
+
+def test_a_backfill_ingests_two_months_at_once_on_two_workers_while_a_reader_sees_whole_snapshots(
+    deployment, embedded
+):
+    """A backfill as docs/deployment.md runs it on workers sharing a lake: the reference data, then
+    one person_months_job run per month, queued together, whose roll and register steps the two
+    workers run at the same time (pool person_months, limit 2); then one run of everything else over
+    the range. Meanwhile a reader of the lake checks each month's ledger in every snapshot it reads.
+    The result is the embedded run's warehouse, row for row."""
+    stop, found = deployment.data_dir.parent / "stop-reader", deployment.data_dir.parent / "reader.json"
+    catalog, files = deployment.env["PIPELINE_LAKE_CATALOG"], DataPaths(deployment.data_dir).lake_files
+    reader = multiprocessing.get_context("spawn").Process(
+        target=read_ledgers_until, args=(catalog, str(files), str(stop), str(found))
+    )
+    daemon = deployment.start_daemon()
+    try:
+        runs = deployment.backfill(MONTHS[0], MONTHS[1], daemon, on_months_queued=reader.start)
+    finally:
+        stop.touch()
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(timeout=60)
+        if reader.pid is not None:
+            reader.join(timeout=60)
+    assert_same_warehouse(embedded, deployment.data_dir)
+
+    # The reader saw both months arrive, and never a month's ledger half-written.
+    seen = json.loads(found.read_text())
+    assert seen["torn"] == []
+    assert seen["months"] == list(MONTHS)
+    assert seen["snapshots"] > 10
+
+    # The two months' steps ran at the same time, by the event log's clock.
+    steps = [
+        [a for a in deployment.probe("step_attempts", run_id)["attempts"] if a["step"] in PERSON_MONTH_STEPS]
+        for run_id in runs["months"]
+    ]
+    assert all(len(run_steps) == 2 for run_steps in steps)
+    overlaps = [
+        (a["step"], b["step"])
+        for a in steps[0]
+        for b in steps[1]
+        if a["start"] < b["end"] and b["start"] < a["end"]
+    ]
+    assert overlaps, steps

@@ -116,6 +116,61 @@ def test_what_a_process_that_is_gone_was_building_is_removed_and_a_live_ones_kep
     assert not gone_path.exists() and (live_path / content).exists()
 
 
+def test_a_dead_process_build_of_another_machine_is_left_to_that_machine(tmp_path: Path):
+    """On a data dir shared by several machines a pid means nothing elsewhere: a build named by
+    another machine's tag is kept, this machine's dead one removed."""
+    paths = DataPaths(tmp_path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    other_tag = "000000" if warehouse.HOST_TAG != "000000" else "ffffff"
+    here = paths.work_dir / "rolls_building" / f"2025-07.{dead.pid}.{warehouse.HOST_TAG}abcdef12"
+    elsewhere = paths.work_dir / "rolls_building" / f"2025-08.{dead.pid}.{other_tag}abcdef12"
+    for building in (here, elsewhere):
+        building.mkdir(parents=True)
+    assert warehouse.build_name("2025-07").split(".")[1] == str(os.getpid())
+    assert warehouse.remove_stale_builds(paths) == [here]
+    assert elsewhere.exists()
+
+
+class _BeatenOnce:
+    """A connection whose first statements lose their commit to another writer's, as on a shared
+    lake; then it runs them on DuckDB."""
+
+    def __init__(self, error: str, times: int):
+        self.real, self.error, self.times, self.calls = duckdb.connect(), error, times, 0
+
+    def execute(self, statement, params=None):
+        self.calls += 1
+        if self.calls <= self.times:
+            raise duckdb.TransactionException(self.error)
+        return self.real.execute(statement, params)
+
+    def register(self, *_):
+        pass
+
+    def unregister(self, *_):
+        pass
+
+
+def test_a_statement_beaten_by_another_writers_commit_runs_again_and_other_transaction_errors_do_not(
+    tmp_path: Path, monkeypatch
+):
+    sql_dir = tmp_path / "sql"
+    (sql_dir / "demo").mkdir(parents=True)
+    (sql_dir / "demo" / "one.sql").write_text("create table t as select 42 as a")
+    monkeypatch.setattr(warehouse, "SQL_DIR", sql_dir)
+    monkeypatch.setattr(warehouse, "LAKE_CONFLICT_PAUSE_S", 0)
+    beaten = _BeatenOnce(f"TransactionContext Error: Failed to commit: {warehouse.LAKE_CONFLICT}.", times=2)
+    warehouse.run_sql(beaten, "demo/one.sql")
+    assert beaten.calls == 3
+    assert beaten.real.execute("select a from t").fetchall() == [(42,)]
+
+    other = _BeatenOnce("cannot start a transaction within a transaction", times=1)
+    with pytest.raises(duckdb.TransactionException, match="within a transaction"):
+        warehouse.run_sql(other, "demo/one.sql")
+    assert other.calls == 1
+
+
 def _retention_row(connection, period: str, continuing: int) -> None:
     connection.execute(
         "insert into marts.retention values (?::date, 'current', date '2025-07-01', 'nation', 'VN', "
