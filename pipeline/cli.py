@@ -1,4 +1,5 @@
-"""The command line (marts contract): ``demo``, ``generate``, ``run``.
+"""The command line (marts contract): ``demo``, ``generate``, ``run``; and ``report``, ``outreach``,
+``rotate-key``, ``lake-maintenance``.
 
 Kept thin: it parses arguments, calls the runner, and prints what happened. Heavy imports (Dagster)
 happen inside the commands so ``--help`` stays instant.
@@ -103,6 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
         "when set, else a new random key that replaces the data dir's key file once the run has "
         "succeeded. The raw folders of all stored months must still be there.",
     )
+    maintenance = commands.add_parser(
+        "lake-maintenance",
+        help="with a lake as the working database: expire old snapshots, delete the files nothing reads",
+        description="With $PIPELINE_LAKE_CATALOG set (docs/deployment.md): expire the lake's snapshots "
+        "older than --keep-days, delete the files only they read (months replaced since) and the files "
+        "of processes killed before their commit (older than a day). Run it at a quiet time, e.g. "
+        "weekly; a reader holding a snapshot older than --keep-days loses it.",
+    )
+    maintenance.add_argument(
+        "--keep-days",
+        type=float,
+        default=7.0,
+        metavar="DAYS",
+        help="keep the snapshots of the last DAYS days, for time travel (default 7)",
+    )
     return parser
 
 
@@ -123,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_rotate_key(paths, verbose=args.verbose)
     if args.command == "outreach":
         return command_outreach(paths, args.period, args.commune, args.village, args.list_name)
+    if args.command == "lake-maintenance":
+        return command_lake_maintenance(paths, args.keep_days)
     if args.command == "generate":
         from pipeline.generate import generate, options_from_args
 
@@ -307,3 +325,22 @@ def command_rotate_key(paths: DataPaths, verbose: bool = False) -> int:
             "Rotation incomplete: runs stop until `python -m pipeline rotate-key` succeeds.", file=sys.stderr
         )
     return status
+
+
+def command_lake_maintenance(paths: DataPaths, keep_days: float) -> int:
+    from pipeline.lake import LakeError, maintain
+
+    if keep_days < 0:
+        print("error: --keep-days cannot be negative", file=sys.stderr)
+        return 2
+    try:
+        done = maintain(paths, keep_days)
+    except LakeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"Lake {paths.lake_catalog}: {done.snapshots_expired} snapshot(s) older than {keep_days:g} day(s) "
+        f"expired, {done.files_deleted} file(s) no snapshot reads deleted, {done.orphans_deleted} "
+        "orphaned file(s) deleted."
+    )
+    return 0

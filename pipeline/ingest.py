@@ -43,7 +43,16 @@ from pipeline.raw_io import (
     read_contract_slices,
 )
 from pipeline.settings import DataPaths
-from pipeline.warehouse import build_name, define_month_view, month_partition, read_sql, run_sql
+from pipeline.warehouse import (
+    build_name,
+    define_month_view,
+    is_lake,
+    lake_name,
+    month_partition,
+    month_table,
+    read_sql,
+    run_sql,
+)
 
 # The raw file a row came from: its path under raw/ as stored, and while a month's files are read and
 # normalised, their number in the month (4 bytes a row rather than a path on every row of a file).
@@ -466,6 +475,7 @@ class MonthSource:
     record_sql: str  # its ledger rows: key fingerprint, quarantine, rows accepted per file
     forget_sql: str  # drop its ledger rows
     stored_sql: str  # whether anything of it is recorded
+    lake_delete_sql: str  # in a lake: delete its rows from staging.<name>_months
 
     @property
     def name(self) -> str:
@@ -482,6 +492,7 @@ ROLL_MONTHS = MonthSource(
     record_sql="staging/record_roll_month.sql",
     forget_sql="staging/forget_roll_month.sql",
     stored_sql="staging/roll_month_stored.sql",
+    lake_delete_sql="staging/delete_roll_month_rows.sql",
 )
 RESIDENT_MONTHS = MonthSource(
     RESIDENTS,
@@ -490,6 +501,7 @@ RESIDENT_MONTHS = MonthSource(
     record_sql="staging/record_resident_month.sql",
     forget_sql="staging/forget_resident_month.sql",
     stored_sql="staging/resident_month_stored.sql",
+    lake_delete_sql="staging/delete_resident_month_rows.sql",
 )
 
 
@@ -553,6 +565,10 @@ def ingest_month(
     partition = month_partition(store, period)
     params = {"source": source.name, "partition_key": partition_key, "period": period}
     files = source_files(folder, raw_root) if folder.is_dir() else []
+    in_lake = is_lake(connection)
+    if in_lake:
+        # The month's rows are registered into the lake's table: it must exist (created once).
+        define_month_view(connection, source.name, store)
     if folder.is_dir() and not files:
         raise RawFileError(folder, f"empty snapshot: the {source.name} folder holds no .csv or .parquet file")
     if not folder.is_dir():
@@ -563,7 +579,9 @@ def ingest_month(
                 lambda: (
                     run_sql(connection, "staging/clear_source.sql", params),
                     run_sql(connection, month_source.forget_sql, params),
-                    _remove_partition(partition),
+                    run_sql(connection, month_source.lake_delete_sql, params)
+                    if in_lake
+                    else _remove_partition(partition),
                 ),
             )
             define_month_view(connection, source.name, store)
@@ -573,9 +591,18 @@ def ingest_month(
     params["key_fingerprint"] = fingerprint(key)
     if not rekey:
         check_key(connection, params["key_fingerprint"], paths)
-    building = store.parent / f"{source.name}_building" / build_name(partition_key)
+    building = paths.work_dir / f"{source.name}_building" / build_name(partition_key)
     building.mkdir(parents=True)
-    output = building / "accepted.parquet"
+    # In a DuckDB file, the month's file is written aside and renamed over the month's at commit. In
+    # a lake, it is written in the table's partition folder under a name of its own, and registered
+    # at commit; until then no query reads it (a killed worker leaves it unregistered, an orphan for
+    # ducklake_delete_orphaned_files: docs/deployment.md).
+    if in_lake:
+        output = store / f"period={period.isoformat()}" / f"{build_name(partition_key)}.parquet"
+        output.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        output = building / "accepted.parquet"
+    committed = False
     try:
         pending = []
         clock = reported = time.perf_counter()
@@ -655,18 +682,31 @@ def ingest_month(
                 frames={"accepted_per_file": counts.select("source_file", "accepted")},
             )
             _outcome(connection, report)
-            # Last step before the commit: the month's rows and its ledger change together. A commit
-            # beaten by another worker's (a lake shared by several) runs this again: the file is
-            # then already in place.
-            if output.exists():
+            # Last step before the commit: the month's rows and its ledger change together.
+            if in_lake:
+                # A commit beaten by another worker's runs this again, as a whole.
+                run_sql(connection, month_source.lake_delete_sql, params)
+                run_sql(
+                    connection,
+                    "staging/register_month_file.sql",
+                    {
+                        "lake": lake_name(connection),
+                        "table": month_table(source.name),
+                        "month_file": str(output),
+                    },
+                )
+            elif output.exists():  # not yet renamed by an attempt whose commit failed
                 partition.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(output, partition)
 
         _in_transaction(connection, load)
+        committed = True
         lap("store")
     finally:
         run_sql(connection, "staging/drop_month_judging.sql")
         shutil.rmtree(building, ignore_errors=True)
+        if in_lake and not committed:
+            output.unlink(missing_ok=True)
     define_month_view(connection, source.name, store)
     report.seconds = time.perf_counter() - started
     return report

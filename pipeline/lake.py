@@ -10,7 +10,8 @@ time (docs/deployment.md). This module holds what that needs:
   download them);
 - attaching a lake, with the catalog chosen by a string (a path or ``postgres:…``), not by code;
 - one writer's transaction committed whole or retried whole when another writer's commit conflicts
-  with it.
+  with it;
+- the lake's maintenance: old snapshots expired, and the files nothing reads any more deleted.
 
 tests/unit/test_lake.py uses a local catalog; tests/distributed/test_lake_postgres.py uses a real
 PostgreSQL catalog with concurrent writers, a reader and a killed writer.
@@ -23,12 +24,21 @@ import importlib
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
-from pipeline.warehouse import LAKE_CONFLICT_ATTEMPTS, LAKE_CONFLICT_PAUSE_S, sql_string_literal
+from pipeline.settings import LAKE_CATALOG_ENV, DataPaths
+from pipeline.warehouse import (
+    LAKE_CONFLICT_ATTEMPTS,
+    LAKE_CONFLICT_PAUSE_S,
+    connect_work,
+    lake_name,
+    run_sql,
+    sql_string_literal,
+)
 
 # The wheels (pyproject.toml) that carry each extension, built for one DuckDB version each.
 EXTENSION_PACKAGES = {
@@ -122,3 +132,30 @@ def commit_retried(
                 connection.execute("rollback")
             raise
     raise LakeError(f"no commit after {attempts} attempts: other writers kept committing first")
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    snapshots_expired: int
+    files_deleted: int  # of months replaced, read by expired snapshots only
+    orphans_deleted: int  # written by processes killed before their commit
+
+
+def maintain(paths: DataPaths, keep_days: float) -> Maintenance:
+    """Expire the working lake's snapshots older than ``keep_days`` and delete the files nothing reads
+    any more. A lake keeps every snapshot, and with them the files of every month replaced since (a
+    national roll month is 2.8 GB; after a key rotation, files keyed with the old key): this is what
+    gives the disk back (``python -m pipeline lake-maintenance``, docs/deployment.md)."""
+    if not paths.lake_catalog:
+        raise LakeError(
+            f"{LAKE_CATALOG_ENV} is not set: the working database is the DuckDB file {paths.work_db}, "
+            "which holds no snapshots to expire"
+        )
+    with connect_work(paths) as connection:
+        lake = {"lake": lake_name(connection)}
+        expired = run_sql(
+            connection, "lake/expire_snapshots.sql", {**lake, "keep_days": keep_days}
+        ).fetchall()
+        deleted = run_sql(connection, "lake/cleanup_old_files.sql", lake).fetchall()
+        orphans = run_sql(connection, "lake/delete_orphaned_files.sql", lake).fetchall()
+    return Maintenance(len(expired), len(deleted), len(orphans))

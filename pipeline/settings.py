@@ -103,7 +103,11 @@ class DataPaths:
 
     def month_store(self, source: str) -> Path:
         """A person-level source's rows (rolls, residents), one Parquet file per month
-        (``period=YYYY-MM-DD/part.parquet``)."""
+        (``period=YYYY-MM-DD/part.parquet``). With a lake, the data files of its table
+        ``staging.<source>_months`` (``period=YYYY-MM-DD/<month>.<pid>.<id>.parquet``), in the lake's
+        own layout: the lake owns them, and they move with its data path."""
+        if self.lake_catalog:
+            return self.lake_files / "staging" / f"{source}_months"
         return self.work_dir / source
 
     @property

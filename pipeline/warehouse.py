@@ -212,12 +212,32 @@ def month_partition(store: Path, period: date) -> Path:
     return store / f"period={period.isoformat()}" / MONTH_PARTITION_FILE
 
 
+def is_lake(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection works in a DuckLake (``$PIPELINE_LAKE_CATALOG``) rather than a DuckDB
+    file: what the connection is, decided by the resource that opened it."""
+    return connection.execute(
+        "select type = 'ducklake' from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+
+
+def lake_name(connection: duckdb.DuckDBPyConnection) -> str:
+    """The name the lake in use is attached under."""
+    return connection.execute("select current_database()").fetchone()[0]
+
+
+def month_table(source: str) -> str:
+    """The lake table holding a person-level source's months (``staging.<source>_months``)."""
+    return f"{source}_months"
+
+
 def define_month_view(
     connection: duckdb.DuckDBPyConnection, source: str, store: Path, *, redefine: bool = False
 ) -> None:
-    """(Re)define ``staging.<source>`` (rolls, residents) over the month files of ``store``
-    (``sql/staging/<source>_view.sql``); an empty view while there is none. A view already over
-    those files is kept unless ``redefine`` (a new layout changed the view's SQL)."""
+    """(Re)define ``staging.<source>`` (rolls, residents; ``sql/staging/<source>_view.sql``) over
+    where its months are: in a DuckDB file, the month files of ``store`` (an empty view while there
+    is none); in a lake, its table ``staging.<source>_months``, whose data files the lake owns
+    (created here when missing). A view already over them is kept unless ``redefine`` (a new layout
+    changed the view's SQL)."""
     old_table = connection.execute(
         "select count(*) from duckdb_tables() "
         "where database_name = current_database() and schema_name = 'staging' and table_name = ?",
@@ -227,23 +247,36 @@ def define_month_view(
         # A working database from before month partitions held the roll rows in a table: they are
         # re-staged from raw/ by the next run of their months (`run --all`).
         connection.execute(f"drop table staging.{source}")
-    if any(store.glob(f"period=*/{MONTH_PARTITION_FILE}")):
+    if is_lake(connection):
+        months = marker = f"staging.{month_table(source)}"
+        has_table = connection.execute(
+            "select count(*) from duckdb_tables() "
+            "where database_name = current_database() and schema_name = 'staging' and table_name = ?",
+            [month_table(source)],
+        ).fetchone()[0]
+        if not has_table:
+            run_sql(connection, "staging/create_lake_month_tables.sql")
+    elif any(store.glob(f"period=*/{MONTH_PARTITION_FILE}")):
         glob = sql_string_literal(str(store / "period=*" / MONTH_PARTITION_FILE))
-        defined = connection.execute(
-            "select sql from duckdb_views() "
-            "where database_name = current_database() and schema_name = 'staging' and view_name = ?",
-            [source],
-        ).fetchone()
-        if defined is not None and glob in defined[0] and not redefine:
-            # Already over these files (the glob covers every month): redefining it would be a
-            # catalog change, which two workers ingesting months at once would conflict on.
-            return
-        statement = read_sql(f"staging/{source}_view.sql").replace(f"${source}_glob", glob)
-        for part in duckdb.extract_statements(statement):
-            connection.execute(part)
+        months = f"read_parquet({glob}, hive_partitioning = true, hive_types = {{ 'period': date }})"
+        marker = glob
     else:
         connection.execute(f"drop view if exists staging.{source}")
         run_sql(connection, "staging/create_staging_tables.sql")
+        return
+    defined = connection.execute(
+        "select sql from duckdb_views() "
+        "where database_name = current_database() and schema_name = 'staging' and view_name = ?",
+        [source],
+    ).fetchone()
+    if defined is not None and marker in defined[0] and not redefine:
+        # Already over these months (the glob covers every month; the lake table holds them all):
+        # redefining it would be a catalog change, which two workers ingesting months at once would
+        # conflict on.
+        return
+    statement = read_sql(f"staging/{source}_view.sql").replace(f"${source}_months", months)
+    for part in duckdb.extract_statements(statement):
+        connection.execute(part)
 
 
 # The working database's layout. Tables are created `if not exists`, so a changed table would never

@@ -85,18 +85,23 @@ def reference_frames() -> tuple[pl.DataFrame, pl.DataFrame]:
     return units, crosswalk
 
 
+def load_reference(connection: duckdb.DuckDBPyConnection, reference_frames) -> None:
+    """The reference tables a month is judged against: units, crosswalk, BHYT object codes."""
+    units, crosswalk = reference_frames
+    load_table(connection, ADMIN_UNITS, units)
+    load_table(connection, ADMIN_CROSSWALK, crosswalk)
+    load_table(
+        connection,
+        BHYT_OBJECT_CODES,
+        run_sql(connection, "reference/bhyt_object_code_rows.sql").to_arrow_table(),
+    )
+
+
 @pytest.fixture
 def connection(reference_frames) -> duckdb.DuckDBPyConnection:
     """An in-memory working database with the reference tables and empty staging tables."""
-    units, crosswalk = reference_frames
     with duckdb.connect() as connection:
-        load_table(connection, ADMIN_UNITS, units)
-        load_table(connection, ADMIN_CROSSWALK, crosswalk)
-        load_table(
-            connection,
-            BHYT_OBJECT_CODES,
-            run_sql(connection, "reference/bhyt_object_code_rows.sql").to_arrow_table(),
-        )
+        load_reference(connection, reference_frames)
         run_sql(connection, "staging/create_staging_tables.sql")
         yield connection
 

@@ -4,16 +4,23 @@ distributed tests use a PostgreSQL one)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipeline import cli, ingest
 from pipeline.lake import attach_lake
 from pipeline.settings import LAKE_CATALOG_ENV, DataPaths
-from pipeline.warehouse import MART_TABLES, define_tables
-from tests.conftest import ROLL_HEADER, write
+from pipeline.warehouse import (
+    MART_TABLES,
+    connect_work_read_only,
+    define_tables,
+)
+from tests.conftest import ROLL_HEADER, load_reference, write
 
 
 def _raw(raw: Path) -> None:
@@ -82,3 +89,130 @@ def test_a_file_of_definitions_is_one_snapshot_of_the_lake(tmp_path: Path):
     assert connection.execute(
         "select count(*) from duckdb_tables() where database_name = 'lake' and schema_name = 'marts'"
     ).fetchone() == (len(MART_TABLES),)
+
+
+@pytest.fixture
+def lake(data_dir: DataPaths, reference_frames, monkeypatch: pytest.MonkeyPatch) -> duckdb.DuckDBPyConnection:
+    """A working database on a local lake, as a step opens it, with the reference tables loaded."""
+    monkeypatch.setenv(LAKE_CATALOG_ENV, str(data_dir.work_dir / "lake.ducklake"))
+    with duckdb.connect() as connection:
+        attach_lake(connection, data_dir.lake_catalog, data_dir.lake_files)
+        connection.execute("use lake")
+        load_reference(connection, reference_frames)
+        define_tables(connection, "staging/create_staging_tables.sql")
+        yield connection
+
+
+def _rows_and_ledger_in_every_snapshot(lake: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+    """(roll rows stored, rows the ledger says were accepted) of 2025-08 in every snapshot of the lake
+    since its months' table was created."""
+    created = lake.execute(
+        "select min(snapshot_id) from lake.snapshots() where changes::varchar like '%staging.rolls_months%'"
+    ).fetchone()[0]
+    seen = []
+    for (version,) in lake.execute(
+        "select snapshot_id from lake.snapshots() where snapshot_id >= ? order by 1", [created]
+    ).fetchall():
+        # `at (version => …)` takes no bound parameter: the version is an integer read from the lake
+        at = f"at (version => {int(version)})"
+        seen.append(
+            lake.execute(
+                f"select (select count(*) from staging.rolls_months {at} "  # noqa: S608
+                "where period = date '2025-08-31'), "
+                f"(select coalesce(sum(accepted), 0) from staging.roll_files {at} "
+                "where partition_key = '2025-08')"
+            ).fetchone()
+        )
+    return seen
+
+
+def test_in_a_lake_a_month_is_a_registered_file_that_changes_with_its_ledger(
+    data_dir: DataPaths, lake: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+):
+    """A roll month's rows are a file the lake owns, registered in the transaction that writes the
+    month's ledger: no snapshot of the lake shows a month's rows without its ledger or the other way
+    round; a replacement drops the old file from the table; a failed one leaves the month as it was
+    and no file behind; a month whose folder is gone is emptied."""
+    rows = [f"{i:010d},BHXH_TN,00004,F,1980,,,," for i in range(1, 6)]
+    write(data_dir.raw / "rolls/2025-08/a.csv", "\n".join([ROLL_HEADER, *rows]) + "\n")
+    ingest.ingest_roll_month(lake, data_dir.raw, "2025-08")
+    store = data_dir.rolls_store
+    assert store == data_dir.lake_files / "staging" / "rolls_months"
+
+    def registered() -> list[Path]:
+        return [
+            Path(p)
+            for (p,) in lake.execute(
+                "select data_file from ducklake_list_files('lake', 'rolls_months', schema => 'staging')"
+            ).fetchall()
+        ]
+
+    [first] = registered()
+    assert first.parent == store / "period=2025-08-31"
+    assert lake.execute("select count(*) from staging.rolls").fetchone() == (5,)
+    assert not list(data_dir.work_dir.rglob("part.parquet")), "no month file outside the lake"
+
+    write(data_dir.raw / "rolls/2025-08/a.csv", "\n".join([ROLL_HEADER, *rows[:3]]) + "\n")
+    ingest.ingest_roll_month(lake, data_dir.raw, "2025-08")
+    # Its rows are deleted (small files' deletes are inlined in the catalog, large ones' files drop
+    # out of the table): the lake owns the old file now, and removes it with the snapshots that read it.
+    [second] = set(registered()) - {first}
+    assert lake.execute("select count(*) from staging.rolls").fetchone() == (3,)
+
+    # A failure before the commit: the month and its ledger stay; the new file is not left behind.
+    before_failure = registered()
+    write(data_dir.raw / "rolls/2025-08/a.csv", "\n".join([ROLL_HEADER, *rows[:1]]) + "\n")
+
+    def fail(*args, **kwargs):
+        # The month is built in the working area (where remove_stale_builds looks after a kill), not
+        # in the lake's data path.
+        assert [p.parent.name for p in data_dir.work_dir.glob("*_building/*")] == ["rolls_building"]
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest, "_outcome", fail)
+        with pytest.raises(RuntimeError, match="disk full"):
+            ingest.ingest_roll_month(lake, data_dir.raw, "2025-08")
+    assert registered() == before_failure
+    assert sorted(store.rglob("*.parquet")) == sorted({first, second}), "the failed month's file is gone"
+    assert lake.execute("select count(*) from staging.rolls").fetchone() == (3,)
+
+    shutil.rmtree(data_dir.raw / "rolls/2025-08")
+    ingest.ingest_roll_month(lake, data_dir.raw, "2025-08")
+    assert lake.execute("select count(*) from staging.rolls").fetchone() == (0,)
+
+    seen = _rows_and_ledger_in_every_snapshot(lake)
+    assert all(rows == ledger for rows, ledger in seen), seen
+    assert {rows for rows, _ in seen} == {0, 5, 3}
+
+
+def test_lake_maintenance_deletes_replaced_months_and_orphans_but_not_what_is_read(
+    data_dir: DataPaths, lake: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    """`python -m pipeline lake-maintenance`: the file of a month replaced since goes once the
+    snapshots that read it are expired, and so does a month file its killed writer never registered
+    (older than a day); the month's current file, and a file being registered now, stay."""
+    rows = [f"{i:010d},BHXH_TN,00004,F,1980,,,," for i in range(1, 41)]
+    write(data_dir.raw / "rolls/2025-08/a.csv", "\n".join([ROLL_HEADER, *rows]) + "\n")
+    ingest.ingest_roll_month(lake, data_dir.raw, "2025-08")
+    [replaced] = data_dir.rolls_store.rglob("*.parquet")
+    write(data_dir.raw / "rolls/2025-08/a.csv", "\n".join([ROLL_HEADER, *rows[:30]]) + "\n")
+    ingest.ingest_roll_month(lake, data_dir.raw, "2025-08")
+    [current] = set(data_dir.rolls_store.rglob("*.parquet")) - {replaced}
+    lake.close()
+    killed, being_registered = (current.with_name(f"2025-08.{n}.parquet") for n in ("killed", "now"))
+    for orphan in (killed, being_registered):
+        shutil.copy(current, orphan)
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(killed, (two_days_ago, two_days_ago))
+
+    assert cli.main(["lake-maintenance", "--keep-days", "0"]) == 0
+    said = capsys.readouterr().out
+    assert "1 file(s) no snapshot reads deleted, 1 orphaned file(s) deleted" in said, said
+    assert sorted(data_dir.rolls_store.rglob("*.parquet")) == sorted([current, being_registered])
+    with connect_work_read_only(data_dir) as connection:
+        assert connection.execute("select count(*) from staging.rolls").fetchone() == (30,)
+
+    monkeypatch.delenv(LAKE_CATALOG_ENV)
+    assert cli.main(["lake-maintenance"]) == 2
+    assert "PIPELINE_LAKE_CATALOG is not set" in capsys.readouterr().err

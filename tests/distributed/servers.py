@@ -282,7 +282,6 @@ class Deployment:
             raise RuntimeError(f"probe {what} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout)
 
-
     def backfill(
         self, first: str, last: str, daemon: subprocess.Popen, on_months_queued=None
     ) -> dict[str, list[str]]:

@@ -198,8 +198,9 @@ def test_a_queued_run_on_celery_workers_survives_a_worker_killed_mid_month_and_b
 
 def read_ledgers_until(catalog: str, data_path: str, stop: str, found: str) -> None:
     """A reader of the lake during a backfill (spawned): one snapshot after another, each read in one
-    transaction, checks every roll month's ledger there: rows read = accepted + quarantined, and a
-    month's key row, file rows and rows read are all there or all absent. Writes what it saw."""
+    transaction, checks every roll month there: its person-level rows stored = rows accepted by its
+    ledger, rows read = accepted + quarantined, and its rows, key row, file rows and rows read all
+    there or all absent. Writes what it saw."""
     import duckdb
 
     from pipeline.lake import attach_lake
@@ -221,23 +222,27 @@ def read_ledgers_until(catalog: str, data_path: str, stop: str, found: str) -> N
             time.sleep(0.05)
             continue
         snapshots += 1
-        for month, keyed, files_read, rows_read, accepted, quarantined in rows:
+        for month, stored, keyed, files_read, rows_read, accepted, quarantined in rows:
             months_seen.add(month)
-            if not (keyed and files_read and rows_read == accepted + quarantined):
-                torn.append([month, keyed, files_read, rows_read, accepted, quarantined])
+            if not (keyed and files_read and stored == accepted and rows_read == accepted + quarantined):
+                torn.append([month, stored, keyed, files_read, rows_read, accepted, quarantined])
     Path(found).write_text(json.dumps({"snapshots": snapshots, "torn": torn, "months": sorted(months_seen)}))
 
 
-# Per roll month present in any of its ledger tables: whether its key row is there, its files, rows
-# read, rows accepted and rows quarantined (pipeline/ingest.py writes them in one transaction).
+# Per roll month present in the lake: its person-level rows, whether its key row is there, its files,
+# rows read, rows accepted and rows quarantined (pipeline/ingest.py registers the month's file and
+# writes its ledger in one transaction).
 LEDGER_SQL = """
 with months as (
-    select partition_key from lake.staging.roll_month_keys
+    select strftime(period, '%Y-%m') as partition_key from lake.staging.rolls_months
+    union select partition_key from lake.staging.roll_month_keys
     union select partition_key from lake.staging.roll_files
     union select partition_key from lake.staging.ingested_files where source = 'rolls'
 )
 select
     m.partition_key,
+    (select count(*) from lake.staging.rolls_months r
+     where r.period = last_day(strptime(m.partition_key, '%Y-%m'))::date),
     (select count(*) from lake.staging.roll_month_keys k where k.partition_key = m.partition_key) = 1,
     (select count(*) from lake.staging.ingested_files f
      where f.source = 'rolls' and f.partition_key = m.partition_key),
@@ -257,7 +262,8 @@ def test_a_backfill_ingests_two_months_at_once_on_two_workers_while_a_reader_see
     """A backfill as docs/deployment.md runs it on workers sharing a lake: the reference data, then
     one person_months_job run per month, queued together, whose roll and register steps the two
     workers run at the same time (pool person_months, limit 2); then one run of everything else over
-    the range. Meanwhile a reader of the lake checks each month's ledger in every snapshot it reads.
+    the range. Meanwhile a reader of the lake checks each month's rows against its ledger in every
+    snapshot it reads.
     The result is the embedded run's warehouse, row for row."""
     stop, found = deployment.data_dir.parent / "stop-reader", deployment.data_dir.parent / "reader.json"
     catalog, files = deployment.env["PIPELINE_LAKE_CATALOG"], DataPaths(deployment.data_dir).lake_files
@@ -275,7 +281,7 @@ def test_a_backfill_ingests_two_months_at_once_on_two_workers_while_a_reader_see
             reader.join(timeout=60)
     assert_same_warehouse(embedded, deployment.data_dir)
 
-    # The reader saw both months arrive, and never a month's ledger half-written.
+    # The reader saw both months arrive, and never a month's rows or ledger half-written.
     seen = json.loads(found.read_text())
     assert seen["torn"] == []
     assert seen["months"] == list(MONTHS)
