@@ -598,7 +598,7 @@ def ingest_month(
     # at commit; until then no query reads it (a killed worker leaves it unregistered, an orphan for
     # ducklake_delete_orphaned_files: docs/deployment.md).
     if in_lake:
-        output = store / f"period={period.isoformat()}" / f"{build_name(partition_key)}.parquet"
+        output = partition.parent / f"{build_name(partition_key)}.parquet"
         output.parent.mkdir(parents=True, exist_ok=True)
     else:
         output = building / "accepted.parquet"

@@ -230,6 +230,14 @@ def month_table(source: str) -> str:
     return f"{source}_months"
 
 
+def _has_staging_table(connection: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return connection.execute(
+        "select count(*) > 0 from duckdb_tables() "
+        "where database_name = current_database() and schema_name = 'staging' and table_name = ?",
+        [name],
+    ).fetchone()[0]
+
+
 def define_month_view(
     connection: duckdb.DuckDBPyConnection, source: str, store: Path, *, redefine: bool = False
 ) -> None:
@@ -238,23 +246,13 @@ def define_month_view(
     is none); in a lake, its table ``staging.<source>_months``, whose data files the lake owns
     (created here when missing). A view already over them is kept unless ``redefine`` (a new layout
     changed the view's SQL)."""
-    old_table = connection.execute(
-        "select count(*) from duckdb_tables() "
-        "where database_name = current_database() and schema_name = 'staging' and table_name = ?",
-        [source],
-    ).fetchone()[0]
-    if old_table:
+    if _has_staging_table(connection, source):
         # A working database from before month partitions held the roll rows in a table: they are
         # re-staged from raw/ by the next run of their months (`run --all`).
         connection.execute(f"drop table staging.{source}")
     if is_lake(connection):
         months = marker = f"staging.{month_table(source)}"
-        has_table = connection.execute(
-            "select count(*) from duckdb_tables() "
-            "where database_name = current_database() and schema_name = 'staging' and table_name = ?",
-            [month_table(source)],
-        ).fetchone()[0]
-        if not has_table:
+        if not _has_staging_table(connection, month_table(source)):
             run_sql(connection, "staging/create_lake_month_tables.sql")
     elif any(store.glob(f"period=*/{MONTH_PARTITION_FILE}")):
         glob = sql_string_literal(str(store / "period=*" / MONTH_PARTITION_FILE))
@@ -276,7 +274,8 @@ def define_month_view(
         return
     statement = read_sql(f"staging/{source}_view.sql").replace(f"${source}_months", months)
     for part in duckdb.extract_statements(statement):
-        connection.execute(part)
+        # Two workers starting on a new lake define the view at the same time: one commit loses.
+        _execute(connection, part, None)
 
 
 # The working database's layout. Tables are created `if not exists`, so a changed table would never

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import cli, ingest
+from pipeline import cli, ingest, warehouse
 from pipeline.lake import attach_lake
 from pipeline.settings import LAKE_CATALOG_ENV, DataPaths
 from pipeline.warehouse import (
@@ -216,3 +216,31 @@ def test_lake_maintenance_deletes_replaced_months_and_orphans_but_not_what_is_re
     monkeypatch.delenv(LAKE_CATALOG_ENV)
     assert cli.main(["lake-maintenance"]) == 2
     assert "PIPELINE_LAKE_CATALOG is not set" in capsys.readouterr().err
+
+
+def test_a_view_definition_beaten_by_another_workers_commit_runs_again(
+    data_dir: DataPaths, lake: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+):
+    """Two workers starting on a new lake both define staging.rolls; the loser's commit fails with
+    DuckLake's conflict ("another transaction has dropped it already", seen in the distributed test)
+    and must run again rather than fail its step."""
+    monkeypatch.setattr(warehouse, "LAKE_CONFLICT_PAUSE_S", 0)
+
+    class BeatenOnce:
+        beaten = 0
+
+        def execute(self, statement, params=None):
+            query = getattr(statement, "query", statement)  # a statement of the view's SQL file
+            if "create or replace view" in str(query) and not self.beaten:
+                self.beaten += 1
+                raise duckdb.TransactionException(f"Failed to commit: {warehouse.LAKE_CONFLICT}.")
+            return lake.execute(statement, params)
+
+    beaten = BeatenOnce()
+    warehouse.define_month_view(beaten, "rolls", data_dir.rolls_store)
+    assert beaten.beaten == 1
+    [(sql,)] = lake.execute(
+        "select sql from duckdb_views() where database_name = 'lake' and view_name = 'rolls'"
+    ).fetchall()
+    assert "staging.rolls_months" in sql
+    assert lake.execute("select count(*) from staging.rolls").fetchone() == (0,)
