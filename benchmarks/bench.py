@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.cli import exit_without_collecting
 from pipeline.months import shift_month
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -724,7 +725,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=20, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return run_child(args)
+        # Every child (pipeline, floor, pandas) ends as `python -m pipeline` does.
+        exit_without_collecting(run_child(args))
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     report: dict = {

@@ -1,6 +1,6 @@
 """``python -m pipeline``: see ``pipeline/cli.py``."""
 
-from pipeline.cli import main
+from pipeline.cli import exit_without_collecting, main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_without_collecting(main())

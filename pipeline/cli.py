@@ -8,7 +8,9 @@ happen inside the commands so ``--help`` stays instant.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
+from typing import NoReturn
 
 from pipeline.settings import DataPaths
 
@@ -120,6 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the snapshots of the last DAYS days, for time travel (default 7)",
     )
     return parser
+
+
+def exit_without_collecting(code: int) -> NoReturn:
+    """End the process with ``code``, the command being done. Python's finalization would run its
+    garbage collector over every object still alive (≈ 440,000 after a run: Dagster, Great
+    Expectations, pandas), which took ≈ 1 s after every run of a month (measured 2026-12-05, 0.99 s and
+    1.05 s at scale 0.1, against 0.08 s frozen). Frozen objects are skipped by those collections. Exit
+    handlers still run (logging is flushed, locks released), and every file and database is closed by
+    the command itself, not left to the collector."""
+    gc.freeze()
+    raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

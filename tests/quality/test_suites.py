@@ -275,3 +275,17 @@ def test_the_docs_list_every_expectation():
     doc = (PROJECT_ROOT / "docs" / "data-quality.md").read_text(encoding="utf-8")
     for line in suites.expectations_markdown().splitlines():
         assert line in doc, line
+
+
+def test_great_expectations_prepared_in_the_background_is_the_context_the_checks_use():
+    """The person-level step imports GX on a thread; a check asking at the same time waits for that
+    one context instead of building a second."""
+    code = (
+        "import sys, threading; from pipeline.quality import runner; "
+        "thread = runner.prepare_in_background(); first = runner._batch_definition(); thread.join(); "
+        "assert runner._build_batch_definition.cache_info().misses == 1; "
+        "assert runner._batch_definition() is first; "
+        "sys.exit('great_expectations' not in sys.modules)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
