@@ -460,6 +460,9 @@ def _publish(
     work_catalog = _quoted_identifier(work.execute("select current_database()").fetchone()[0])
     attached = False
     changed = f"select period from {work_catalog}.publication.unpublished_periods"  # noqa: S608
+    # One file defines every mart table (130 statements with the comments): run once per build,
+    # not once per table (0.2-0.3 s of a publication).
+    defined: set[str] = set()
     try:
         # Inside the try: a copy cut short by a full disk, or a file that cannot be attached, is
         # removed here rather than left to take space until the next run.
@@ -476,12 +479,14 @@ def _publish(
                     f"insert into {target} by name select * from {source} where period in ({changed})"  # noqa: S608
                 )
             else:
-                work.execute(f"use {BUILD_ALIAS}")
-                try:
-                    # The table, with its comments, in the new file; a copied history gains new columns.
-                    run_sql(work, table.ddl)
-                finally:
-                    work.execute(f"use {work_catalog}")
+                if table.ddl not in defined:
+                    work.execute(f"use {BUILD_ALIAS}")
+                    try:
+                        # The table, with its comments, in the new file; a copied history gains new columns.
+                        run_sql(work, table.ddl)
+                    finally:
+                        work.execute(f"use {work_catalog}")
+                    defined.add(table.ddl)
                 if not (incremental and table is PUBLICATIONS):  # the copy already holds the history
                     # A table created `if not exists` (an audit log) keeps the copy's rows: replaced whole.
                     work.execute(f"delete from {target}")  # noqa: S608
