@@ -18,7 +18,6 @@ from assets.reference import ADMIN_CROSSWALK_KEY, ADMIN_UNITS_KEY, BHYT_OBJECT_C
 from pipeline import ingest
 from pipeline.partitions import MONTHLY
 from pipeline.progress import over_months
-from pipeline.quality.runner import prepare_in_background
 from pipeline.raw_io import survey_raw
 from pipeline.resources import PERSON_MONTHS_POOL, WAREHOUSE_POOL, PseudonymKeyResource, WarehouseResource
 from pipeline.runner import REKEY_TAG
@@ -89,7 +88,6 @@ def _ingest_months(
 ) -> dg.MaterializeResult:
     """Ingest every month of the run's partition range of a person-level source (rolls, residents)."""
     started = time.perf_counter()
-    prepare_in_background()  # the checks that follow validate with GX: imported while the months are read
     reports = []
     key = pseudonym_key.value(warehouse.paths)
     # Key rotation (python -m pipeline rotate-key) re-keys every stored month in this one run.

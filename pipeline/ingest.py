@@ -32,6 +32,7 @@ import polars as pl
 from pipeline.lake import commit_retried
 from pipeline.months import month_end
 from pipeline.pseudonym import KEY_ENV, KeyMismatch, fingerprint, key_file, load_key, with_person_key
+from pipeline.quality.runner import great_expectations_imported_meanwhile
 from pipeline.raw_io import (
     ROW_NUMBER,
     RawFileError,
@@ -664,10 +665,13 @@ def ingest_month(
                 progress(f"{source.name} {partition_key}: read {position}/{len(files)} files ({relative})")
                 reported = time.perf_counter()
         write_pending()
-        run_sql(connection, "staging/month_code_lookup.sql", {**params, "pending": [str(p) for p in pending]})
-        run_sql(connection, source.rules_sql, params)
-        lap("judge")
-        connection.sql(read_sql(month_source.accepted_sql)).to_parquet(str(output), compression="zstd")
+        # The month's checks validate with Great Expectations next: imported meanwhile.
+        with great_expectations_imported_meanwhile():
+            pending_files = [str(p) for p in pending]
+            run_sql(connection, "staging/month_code_lookup.sql", {**params, "pending": pending_files})
+            run_sql(connection, source.rules_sql, params)
+            lap("judge")
+            connection.sql(read_sql(month_source.accepted_sql)).to_parquet(str(output), compression="zstd")
         counts = run_sql(connection, "staging/count_month_file.sql", {"output": str(output)}).pl()
         report.remapped_codes = int(counts["remapped"].sum())
 

@@ -8,7 +8,8 @@ import functools
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -80,19 +81,27 @@ class SuiteOutcome:
         return [o.rule.name for o in self.outcomes if not o.success]
 
 
-# Held while the context is built, so a check waiting for it does not build a second one while the
-# background preparation (below) is still importing GX.
+# Held while the context is built, so a check waiting for it does not build a second one while
+# great_expectations_imported_meanwhile (below) is still importing GX.
 _CONTEXT_LOCK = threading.Lock()
 
 
-def prepare_in_background() -> threading.Thread:
-    """Import GX and build its context on a daemon thread. Called by the step before the checks (the
-    person-level months): that step spends its seconds in polars and DuckDB, which release the GIL,
-    so the import (≈1.7–2.5 s, the largest fixed cost of a month's checks) is over by the time a suite
-    runs. Where the checks run in another process (Celery), it costs that worker one import."""
-    thread = threading.Thread(target=_batch_definition, name="prepare-great-expectations", daemon=True)
+@contextmanager
+def great_expectations_imported_meanwhile() -> Iterator[None]:
+    """Import GX and build its context on a thread while the block runs; wait for it at the block's
+    end. The import is the largest fixed cost of a month's checks (≈ 1.7-2.5 s of Python); run beside
+    a block that spends its time in DuckDB, which releases the GIL, it is mostly paid by then.
+
+    Only around a block that imports nothing itself: two threads importing at once can meet in a
+    package's circular imports and one see a half-initialised module. That happened when the import
+    ran beside a whole step (Dagster's event log importing parts of sqlalchemy, which GX imports
+    too): a run failed with "partially initialized module 'sqlalchemy.orm.exc'"."""
+    thread = threading.Thread(target=_batch_definition, name="import-great-expectations", daemon=True)
     thread.start()
-    return thread
+    try:
+        yield
+    finally:
+        thread.join()
 
 
 def _batch_definition() -> Any:

@@ -277,14 +277,15 @@ def test_the_docs_list_every_expectation():
         assert line in doc, line
 
 
-def test_great_expectations_prepared_in_the_background_is_the_context_the_checks_use():
-    """The person-level step imports GX on a thread; a check asking at the same time waits for that
-    one context instead of building a second."""
+def test_great_expectations_imported_meanwhile_is_the_context_the_checks_use():
+    """Ingestion imports GX on a thread while DuckDB judges a month; a check asking at the same time
+    waits for that one context instead of building a second, and the block ends with GX imported."""
     code = (
-        "import sys, threading; from pipeline.quality import runner; "
-        "thread = runner.prepare_in_background(); first = runner._batch_definition(); thread.join(); "
-        "assert runner._build_batch_definition.cache_info().misses == 1; "
-        "assert runner._batch_definition() is first; "
+        "import sys; from pipeline.quality import runner\n"
+        "with runner.great_expectations_imported_meanwhile():\n"
+        "    first = runner._batch_definition()\n"
+        "assert runner._build_batch_definition.cache_info().misses == 1\n"
+        "assert runner._batch_definition() is first\n"
         "sys.exit('great_expectations' not in sys.modules)"
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
