@@ -15,7 +15,7 @@ from pipeline.lock import RunLock
 from pipeline.pseudonym import KEY_ENV, fingerprint, load_key
 from pipeline.runner import REKEY_TAG
 from pipeline.settings import DATA_DIR_ENV, PROJECT_ROOT, DataPaths
-from pipeline.warehouse import connect_work, connect_work_read_only, hold_work_open, remove_stale_builds
+from pipeline.warehouse import connect_work, connect_work_read_only, remove_stale_builds
 
 # Every step that opens the working database (every asset and check step of the graph) is in this
 # Dagster pool. The working DuckDB file admits one writer, and each step also holds its file lock
@@ -40,15 +40,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
     data_dir: str = ""
     _lock: RunLock | None = PrivateAttr(default=None)
-    _held_open: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Hold the warehouse lock for the whole run (the in-process executor runs every step here),
         so two runs never write the working database or publish at the same time. A lake whose
         catalog is PostgreSQL needs no lock: its transactions keep concurrent writers apart, and the
-        deployment's pools keep the marts and publication to one step at a time.
-
-        The working DuckDB file is then held open until the run ends (:func:`hold_work_open`)."""
+        deployment's pools keep the marts and publication to one step at a time."""
         if not self.paths.shared_catalog:
             self._lock = RunLock(self.paths.work_dir / "pipeline.lock")
             self._lock.acquire()
@@ -61,8 +58,6 @@ class WarehouseResource(dg.ConfigurableResource):
             if self._lock is not None:
                 self._lock.release()  # Dagster does not tear down a resource whose setup failed
             raise
-        if not self.paths.lake_catalog:
-            self._held_open = hold_work_open(self.paths)
 
     def _refuse_another_key(self, context: dg.InitResourceContext) -> None:
         """Stop the run before any step writes when its pseudonym key did not key the stored months
@@ -87,8 +82,6 @@ class WarehouseResource(dg.ConfigurableResource):
             check_key(connection, fingerprint(load_key(self.paths)), self.paths, adopt=False)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._held_open is not None:
-            self._held_open.close()  # the working database's one checkpoint of the run
         if self._lock is not None:
             self._lock.release()
 

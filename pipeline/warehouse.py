@@ -378,19 +378,6 @@ def connect_work(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
         connection.close()
 
 
-def hold_work_open(paths: DataPaths) -> duckdb.DuckDBPyConnection:
-    """A connection to the working DuckDB file for a run to hold until it ends (the caller closes it).
-    DuckDB shares one database instance between the connections a process opens to a file with the
-    same settings, and checkpoints when the last of them closes: while this one is held, each step's
-    :func:`connect_work` reuses the open instance instead of opening the file and checkpointing it
-    again at the step's end. The in-process executor runs every step of a run in one process: a
-    scale-0.1 month's run was 0.35 s shorter on average (3 alternating pairs, 2026-12-05), the
-    per-step opens and checkpoints of 24 steps traded for one at the end. Changes are as durable as
-    before (each commit is in the write-ahead log). Not for a lake: its in-memory DuckDB is per
-    connection."""
-    return _open_work(paths, read_only=False)
-
-
 @contextmanager
 def connect_work_read_only(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
     """The working database, to read only (it must exist; its layout is not brought up to date)."""

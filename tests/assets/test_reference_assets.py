@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 
@@ -80,13 +78,3 @@ def test_a_bad_reference_file_fails_the_run_naming_the_file(data_dir: DataPaths,
     text = str(failure.step_failure_data.error.cause or failure.step_failure_data.error)
     assert "admin_units_2026-04-30.csv, row 2, column 'level': unknown level 'hamlet'" in text
     assert not data_dir.warehouse.exists()
-
-
-def test_the_working_database_held_open_by_a_run_is_closed_when_it_ends(data_dir: DataPaths, run_graph):
-    """The warehouse resource holds the working database open for the run (pipeline.warehouse.
-    hold_work_open) and closes it at the end: checkpointed, and openable read-only in this same
-    process, which DuckDB refuses while a read-write instance of the file is still open."""
-    assert run_graph().success
-    assert not Path(f"{data_dir.work_db}.wal").exists()
-    with duckdb.connect(str(data_dir.work_db), read_only=True) as connection:
-        assert connection.execute("select count(*) from ref.admin_units").fetchone()[0] > 0

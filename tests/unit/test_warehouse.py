@@ -393,22 +393,3 @@ def test_a_layout_3_database_gets_views_with_the_person_key_halves_over_its_stor
             "select person_key_hi, person_key_lo, person_key = (1::uhugeint << 64) + 2 from staging.rolls"
         ).fetchall() == [(1, 2, True)]
         assert connection.execute("select count(*) from staging.residents").fetchone() == (0,)
-
-
-def test_a_connection_held_for_the_run_defers_the_steps_checkpoints_to_its_own_close(tmp_path):
-    """The steps' connections share the held instance: closing one does not checkpoint (the
-    write-ahead log stays), closing the held one does, and the data are there either way."""
-    paths = DataPaths(tmp_path / "data")
-    held = warehouse.hold_work_open(paths)
-    wal = Path(f"{paths.work_db}.wal")
-    try:
-        with connect_work(paths) as step:
-            step.execute("create table step_output as select 42 as answer")
-        assert wal.exists()
-        with connect_work(paths) as next_step:
-            assert next_step.execute("select answer from step_output").fetchall() == [(42,)]
-    finally:
-        held.close()
-    assert not wal.exists()
-    with warehouse.connect_work_read_only(paths) as reader:
-        assert reader.execute("select answer from step_output").fetchall() == [(42,)]
