@@ -5,6 +5,8 @@ No test touches the real data/ dir, the project's .dagster/ state, or the networ
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +16,7 @@ import pytest
 
 from pipeline import reference
 from pipeline.runner import month_range_tags
-from pipeline.settings import DataPaths
+from pipeline.settings import PROJECT_ROOT, DataPaths
 from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, load_table, run_sql
 
 # The slowest files (about 2 min each: a deployment with its servers, the benchmark harness end to
@@ -33,6 +35,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return next((rank for rank, prefix in enumerate(SLOWEST_FIRST) if relative.startswith(prefix)), 99)
 
     items.sort(key=slow_rank)  # stable: a file's tests stay together, in their order
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter at the project root (what a new process imports, how it exits)."""
+    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
 
 
 @pytest.fixture(autouse=True)

@@ -90,7 +90,8 @@ _CONTEXT_LOCK = threading.Lock()
 def great_expectations_imported_meanwhile() -> Iterator[None]:
     """Import GX and build its context on a thread while the block runs; wait for it at the block's
     end. The import is the largest fixed cost of a month's checks (≈ 1.7-2.5 s of Python); run beside
-    a block that spends its time in DuckDB, which releases the GIL, it is mostly paid by then.
+    a block that spends its time in DuckDB, which releases the GIL, it is mostly paid by then. Once per
+    process: a Celery worker, whose checks may run elsewhere, pays it at its first month.
 
     Only around a block that imports nothing itself: two threads importing at once can meet in a
     package's circular imports and one see a half-initialised module. That happened when the import

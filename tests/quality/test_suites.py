@@ -4,8 +4,6 @@ expectation. One GX context serves the whole session (pipeline.quality.runner ca
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 
 import dagster as dg
@@ -18,6 +16,7 @@ from assets.quality import check_result
 from pipeline.quality import runner, suites
 from pipeline.settings import PROJECT_ROOT
 from pipeline.warehouse import ADMIN_CROSSWALK, ADMIN_UNITS, BHYT_OBJECT_CODES, run_sql
+from tests.conftest import run_python
 from tests.quality import frames
 
 SOURCES = {source.name: source for source in suites.SOURCES}
@@ -267,7 +266,7 @@ def test_great_expectations_is_not_imported_when_the_code_location_loads():
         "import sys, assets.quality, pipeline.quality.runner, pipeline.quality.suites; "
         "sys.exit('great_expectations' in sys.modules)"
     )
-    completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    completed = run_python(code)
     assert completed.returncode == 0, completed.stderr
 
 
@@ -288,5 +287,5 @@ def test_great_expectations_imported_meanwhile_is_the_context_the_checks_use():
         "assert runner._batch_definition() is first\n"
         "sys.exit('great_expectations' not in sys.modules)"
     )
-    completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    completed = run_python(code)
     assert completed.returncode == 0, completed.stderr

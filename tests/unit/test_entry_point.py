@@ -4,13 +4,11 @@ final garbage collection over every object a run left alive."""
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
 
 import pytest
 
 from pipeline.cli import exit_without_collecting
-from pipeline.settings import PROJECT_ROOT
+from tests.conftest import run_python
 
 
 def test_exiting_freezes_the_live_objects_and_keeps_the_commands_code():
@@ -29,6 +27,6 @@ def test_exit_handlers_still_run_after_the_freeze():
         "import atexit; from pipeline.cli import exit_without_collecting; "
         "atexit.register(lambda: print('handler ran', flush=True)); exit_without_collecting(4)"
     )
-    completed = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    completed = run_python(code)
     assert completed.returncode == 4, completed.stderr
     assert completed.stdout == "handler ran\n"
