@@ -16,7 +16,10 @@ with boundaries as (
     select * from period_boundaries
 ),
 
-rolls_now as (
+-- The month's rows are read from its Parquet file by each use below (only the columns and rows that
+-- use needs) rather than copied into memory once: DuckDB materialises a CTE used several times, which
+-- cost more than the reads (scale 0.1: 0.80 s -> 0.42 s without a month before; about even with one).
+rolls_now as not materialized (
     select * from staging.rolls
     where period = $period
 ),
@@ -31,13 +34,35 @@ rolls_year_start as (
     where period = $previous_year_end
 ),
 
+-- One pass over the month's rows gives every count of a commune that is not about persons: rows per
+-- commune, scheme, BHYT object code, activity and BHXH flag (at most a few hundred thousand groups).
+-- Grouping the month once replaces four passes that joined or grouped all its rows (covered
+-- provinces, schemes, object codes, BHXH persons).
+month_groups as (
+    select
+        vintage,
+        commune_code,
+        scheme,
+        bhyt_object_code,
+        is_active,
+        in_both_bhxh,
+        count(*) as value
+    from rolls_now
+    group by all
+),
+
 covered_provinces as (
     select distinct
         units.vintage,
         units.province_code
-    from rolls_now
+    from (
+        select distinct
+            vintage,
+            commune_code
+        from month_groups
+    ) as communes
     inner join ref.admin_units as units
-        on rolls_now.vintage = units.vintage and rolls_now.commune_code = units.code
+        on communes.vintage = units.vintage and communes.commune_code = units.code
 ),
 
 -- Where the roll covers a province, every commune (and commune-less district) there has a count,
@@ -69,17 +94,28 @@ scheme_counts as (
     select
         commune_code as code,
         lower(scheme) as indicator,
-        count(*) as value
-    from rolls_now
+        sum(value)::bigint as value
+    from month_groups
     where is_active
     group by commune_code, scheme
 ),
 
--- BHXH counts each person once: where someone is (wrongly) in both BB and TN, the BB row's commune.
-bhxh_persons as (
+-- BHXH counts each person once. A month holds one row per person and scheme, so a person is in one
+-- BHXH scheme unless ingestion flagged them in both (in_both_bhxh, a handful of persons): those count
+-- once, at the commune of their BB row (the one of their active rows that sorts first).
+bhxh_in_one_scheme as (
+    select
+        commune_code as code,
+        sum(value)::bigint as value
+    from month_groups
+    where is_active and scheme in ('BHXH_BB', 'BHXH_TN') and in_both_bhxh is not true
+    group by commune_code
+),
+
+bhxh_in_both_schemes as (
     select arg_min(commune_code, scheme) as code
     from rolls_now
-    where is_active and scheme in ('BHXH_BB', 'BHXH_TN')
+    where is_active and in_both_bhxh
     group by person_key_hi, person_key_lo
 ),
 
@@ -87,8 +123,16 @@ bhxh_counts as (
     select
         code,
         'bhxh' as indicator,
-        count(*) as value
-    from bhxh_persons
+        sum(value)::bigint as value
+    from (
+        select * from bhxh_in_one_scheme
+        union all
+        select
+            code,
+            count(*) as value
+        from bhxh_in_both_schemes
+        group by code
+    ) as per_commune
     group by code
 ),
 
@@ -120,9 +164,9 @@ object_codes as (
         commune_code as code,
         'bhyt_object' as measure,
         bhyt_object_code as key,
-        count(*) as value,
+        sum(value)::bigint as value,
         'roll' as source
-    from rolls_now
+    from month_groups
     where is_active and scheme = 'BHYT'
     group by vintage, commune_code, bhyt_object_code
 ),

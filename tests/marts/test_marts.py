@@ -250,6 +250,51 @@ def test_plan_attainment_groups_and_retention(tmp_path: Path, connection):
     assert retention == (6, 5, 2, 1)
 
 
+def test_a_person_in_both_bhxh_schemes_counts_once_at_the_commune_of_their_bb_row(
+    tmp_path: Path, connection, reference_frames
+):
+    """BHXH counts persons, not rows: someone on the roll in both BB and TN (a data error rolls
+    tolerate, flagged at ingestion) counts once, where their BB row is; where that row is not active
+    on the snapshot date, where their TN row is. Each scheme still counts its own rows."""
+    units, _ = reference_frames
+    other = (
+        units.filter(
+            (pl.col("vintage") == pl.date(2025, 7, 1))
+            & (pl.col("level") == "commune")
+            & (pl.col("province_code") == "01")
+            & (pl.col("code") != COMMUNE)
+        )["code"]
+        .sort()
+        .first()
+    )
+    raw = tmp_path / "raw"
+    rows = persons(1, 4, "BHXH_BB", COMMUNE)  # 1-4: BB here
+    rows += persons(3, 4, "BHXH_TN", other)  # 3-4 also TN there (in both), 5-6 TN only
+    rows += persons(7, 1, "BHXH_BB", COMMUNE, extra="2020-01-01,2024-12-31")  # 7: BB expired...
+    rows += persons(7, 1, "BHXH_TN", other)  # ...and TN active: counted there
+    write(raw / "rolls/2025-08/a.csv", roll(rows))
+    build(connection, raw, ["2025-08"])
+
+    participants = dict(
+        connection.execute(
+            "select unit_code || ' ' || indicator, participants from marts.coverage "
+            "where boundary = 'as_reported' and level = 'commune' and unit_code in (?, ?) "
+            "and indicator in ('bhxh', 'bhxh_bb', 'bhxh_tn')",
+            [COMMUNE, other],
+        ).fetchall()
+    )
+    assert participants == {
+        f"{COMMUNE} bhxh": 4,
+        f"{COMMUNE} bhxh_bb": 4,
+        f"{COMMUNE} bhxh_tn": 0,
+        f"{other} bhxh": 3,  # 5, 6 and 7
+        f"{other} bhxh_bb": 0,
+        f"{other} bhxh_tn": 5,
+    }
+    hanoi = coverage(connection, boundary="as_reported", level="province", unit_code="01", indicator="bhxh")
+    assert hanoi["participants"].to_list() == [7]
+
+
 def test_a_merged_province_missing_one_old_figure_is_unknown_not_a_partial_sum(
     tmp_path: Path, connection, reference_frames
 ):
