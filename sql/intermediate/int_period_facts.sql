@@ -102,7 +102,7 @@ scheme_counts as (
 
 -- BHXH counts each person once. A month holds one row per person and scheme, so a person is in one
 -- BHXH scheme unless ingestion flagged them in both (in_both_bhxh, a handful of persons): those count
--- once, at the commune of their BB row (the one of their active rows that sorts first).
+-- once, at the commune of their BB row, or of their TN row when only that one is active.
 bhxh_in_one_scheme as (
     select
         commune_code as code,
