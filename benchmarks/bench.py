@@ -3,7 +3,8 @@ same generated files, in one run.
 
     make bench                                   # scale 0.1, month 2025-08, the main table only
     .venv/bin/python -m benchmarks.bench --scale 0.1 --month 2025-08 \
-        [--pandas-scale 0.1] [--curve 0.01,0.03,0.1,0.3,1.0] [--history 36] [--backfill-scale 0.01]
+        [--pandas-scale 0.1] [--curve 0.01,0.03,0.1,0.3,1.0] [--history 36] [--backfill-scale 0.01] \
+        [--previous-scale 1.0]
 
 Sections (each printed, and written as JSON and markdown under --out):
 - main: one month at --scale through Dagster (`python -m pipeline run --period`), split by stage, beside
@@ -14,6 +15,9 @@ Sections (each printed, and written as JSON and markdown under --out):
 - curve: pipeline and floor at each scale of --curve (time, peak memory), plotted to <out>/scaling.png.
 - history: the nightly run (previous + current month) when the warehouse holds 2 months of rolls and when
   it holds --history months, at --history-scale.
+- previous: the month at --previous-scale with nothing held, then with the month before it held (run
+  first, untimed), as a nightly run finds it: what retention (the person-level join of the month with
+  the one before) adds to one month.
 - backfill: `run --from 2018-01 --to 2025-12` on 96 months of rolls at --backfill-scale, then p95 latency of
   the example queries of docs/marts.md on the 96-month warehouse.
 - register: one month at --register-scale generated with its resident register, run without the
@@ -44,7 +48,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.cli import exit_without_collecting
-from pipeline.months import shift_month
+from pipeline.months import month_end, shift_month
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCH_KEY = "benchmark-only-pseudonym-key"
@@ -569,6 +573,39 @@ def backfill(args: argparse.Namespace, work: Path) -> dict:
     }
 
 
+def previous(args: argparse.Namespace, work: Path) -> dict:
+    """The month alone (nothing held), then the same month with the month before it held, as the
+    nightly run finds it: the marts then join the month's persons with the previous month's
+    (retention), which a month alone skips."""
+    import duckdb
+
+    scale, month = args.previous_scale, args.month
+    before = shift_month(month, -1)
+    data_dir = generated(work, scale, before, month)
+    print(f"previous: {month} at scale {scale:g} with nothing held…", flush=True)
+    alone = run_pipeline(data_dir, work, scale, month, month)
+    print(f"previous: {before} (not timed), then {month} with it held…", flush=True)
+    run_pipeline(data_dir, work, scale, before, before)
+    held = run_pipeline(data_dir, work, scale, month, month, fresh=False)
+    with duckdb.connect(str(data_dir / "marts" / "coverage.duckdb"), read_only=True) as warehouse:
+        retention_rows = warehouse.execute(
+            "select count(*) from marts.retention where period = ?", [month_end(month)]
+        ).fetchone()[0]
+    return {
+        "scale": scale,
+        "month": month,
+        "roll_rows": held.rows,
+        "alone_s": round(alone.seconds, 1),
+        "with_previous_s": round(held.seconds, 1),
+        "ratio": round(held.seconds / alone.seconds, 2),
+        "alone_peak_rss_gb": round(alone.peak_rss_gb, 2),
+        "with_previous_peak_rss_gb": round(held.peak_rss_gb, 2),
+        "retention_rows": retention_rows,
+        "stages_alone_s": alone.stages,
+        "stages_with_previous_s": held.stages,
+    }
+
+
 def register(args: argparse.Namespace, work: Path) -> dict:
     """What the resident register adds to one month's run, and the outreach lists of one commune."""
     scale, month, history = args.register_scale, args.month, args.register_history
@@ -670,7 +707,7 @@ def markdown(report: dict) -> str:
                 f"{p['pipeline_peak_gb']} | {p['floor_peak_gb']} |"
             )
         lines.append("")
-    for section in ("history", "backfill", "register"):
+    for section in ("history", "previous", "backfill", "register"):
         if section in report:
             lines += [f"{section}: `{json.dumps(report[section])}`", ""]
     return "\n".join(lines)
@@ -698,6 +735,13 @@ def main() -> int:
         "--history", type=int, default=0, help="months of history for the nightly-cost section"
     )
     parser.add_argument("--history-scale", type=float, default=0.01)
+    parser.add_argument(
+        "--previous-scale",
+        type=float,
+        default=0.0,
+        help="scale of the previous-month section: the month with nothing held, then with the month "
+        "before it held, as the nightly run finds it (0 skips)",
+    )
     parser.add_argument(
         "--backfill-scale", type=float, default=0.0, help="scale of the 96-month backfill (0 skips)"
     )
@@ -746,6 +790,8 @@ def main() -> int:
         report["curve"] = curve(args, work)
     if args.history:
         report["history"] = history(args, work)
+    if args.previous_scale:
+        report["previous"] = previous(args, work)
     if args.backfill_scale:
         report["backfill"] = backfill(args, work)
     if args.register_scale:

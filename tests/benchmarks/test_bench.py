@@ -1,6 +1,7 @@
 """The benchmark harness at a tiny scale, end to end in one run (it is among the slowest tests): pipeline,
 floor and pandas run on the same generated files and agree on the coverage rows; the register section
-holds an earlier month first (--register-history) and measures the last. No timing is asserted."""
+holds an earlier month first (--register-history) and measures the last, and the previous-month
+section measures a month with the month before it held. No timing is asserted."""
 
 from __future__ import annotations
 
@@ -42,9 +43,19 @@ def test_rounds_keep_the_median_measurement_whole():
 
 
 @pytest.mark.slow
-def test_the_harness_runs_the_three_agree_and_the_register_section_holds_earlier_months(tmp_path: Path):
+def test_the_harness_runs_the_three_agree_and_the_sections_that_hold_earlier_months_hold_them(
+    tmp_path: Path,
+):
     result, report = run_harness(
-        tmp_path, "--scale", "0.001", "--register-scale", "0.001", "--register-history", "1"
+        tmp_path,
+        "--scale",
+        "0.001",
+        "--register-scale",
+        "0.001",
+        "--register-history",
+        "1",
+        "--previous-scale",
+        "0.001",
     )
     main = report["main"]
     assert [row["what"] for row in main["rows"]] == ["pipeline", "floor", "pandas"]
@@ -69,3 +80,13 @@ def test_the_harness_runs_the_three_agree_and_the_register_section_holds_earlier
         for path in (data_dir / "raw" / "rolls" / "2025-08").glob("*.parquet")
     )
     assert register["roll_rows"] == month_rows
+    # The previous-month section: the month measured again with the month before it held, whose
+    # retention (continuing, new, stopped) only exists when the earlier month is in the warehouse.
+    held = report["previous"]
+    previous_dir = tmp_path / "work" / "scale-0.001-2025-07-2025-08"
+    assert held["roll_rows"] == sum(
+        pl.scan_parquet(path).select(pl.len()).collect().item()
+        for path in (previous_dir / "raw" / "rolls" / "2025-08").glob("*.parquet")
+    )
+    assert held["retention_rows"] > 0
+    assert "previous: 2025-07 (not timed), then 2025-08 with it held" in result.stdout
