@@ -129,9 +129,8 @@ bhxh_counts as (
         union all
         select
             code,
-            count(*) as value
+            1 as value
         from bhxh_in_both_schemes
-        group by code
     ) as per_commune
     group by code
 ),

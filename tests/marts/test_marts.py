@@ -40,6 +40,19 @@ def build(connection, raw: Path, months: list[str], roll_months: list[str] | Non
         build_period(connection, month)
 
 
+def communes_of(units: pl.DataFrame, province_code: str) -> list[str]:
+    """The communes of a province in the 2025-07-01 vintage, sorted."""
+    return (
+        units.filter(
+            (pl.col("vintage") == pl.date(2025, 7, 1))
+            & (pl.col("level") == "commune")
+            & (pl.col("province_code") == province_code)
+        )["code"]
+        .sort()
+        .to_list()
+    )
+
+
 def coverage(connection, **where) -> pl.DataFrame:
     frame = connection.execute("select * from marts.coverage").pl()
     for column, value in where.items():
@@ -92,15 +105,7 @@ def test_a_level_with_a_missing_child_denominator_shows_a_null_rate(
     tmp_path: Path, connection, reference_frames
 ):
     units, _ = reference_frames
-    communes = (
-        units.filter(
-            (pl.col("vintage") == pl.date(2025, 7, 1))
-            & (pl.col("level") == "commune")
-            & (pl.col("province_code") == "04")
-        )["code"]
-        .sort()
-        .to_list()
-    )
+    communes = communes_of(units, "04")
     raw = tmp_path / "raw"
     write(raw / "rolls/2025-08/a.csv", roll(persons(1, 50, "BHYT", communes[0], "GD")))
     figures = [f"2025,commune,{code},1000" for code in communes[:-1]]  # the last commune has none
@@ -257,16 +262,7 @@ def test_a_person_in_both_bhxh_schemes_counts_once_at_the_commune_of_their_bb_ro
     tolerate, flagged at ingestion) counts once, where their BB row is; where that row is not active
     on the snapshot date, where their TN row is. Each scheme still counts its own rows."""
     units, _ = reference_frames
-    other = (
-        units.filter(
-            (pl.col("vintage") == pl.date(2025, 7, 1))
-            & (pl.col("level") == "commune")
-            & (pl.col("province_code") == "01")
-            & (pl.col("code") != COMMUNE)
-        )["code"]
-        .sort()
-        .first()
-    )
+    other = next(code for code in communes_of(units, "01") if code != COMMUNE)
     raw = tmp_path / "raw"
     rows = persons(1, 4, "BHXH_BB", COMMUNE)  # 1-4: BB here
     rows += persons(3, 4, "BHXH_TN", other)  # 3-4 also TN there (in both), 5-6 TN only
